@@ -1,0 +1,23 @@
+namespace Scheduler;
+
+/// <summary>Loop-thread-only bits on a coroutine.</summary>
+[Flags]
+internal enum CoroutineFlags : byte
+{
+    None = 0,
+
+    /// <summary>Cancel was applied: the next turn (or the end of the current step) disposes the stack.</summary>
+    PendingCancel = 1,
+
+    /// <summary>
+    /// A joined coroutine faulted: the next turn disposes the stack and ends faulted with the exception that is
+    /// already stored in the extras (so the fault travels as a handle, never as a throw across frames).
+    /// </summary>
+    PendingFault = 2,
+
+    /// <summary>The coroutine is parked on a "settled" join, which resumes it whatever the outcome.</summary>
+    SettledJoin = 4,
+
+    /// <summary>Either pending end: the next turn is a disposal, not a <c>MoveNext</c>.</summary>
+    PendingEnd = PendingCancel | PendingFault,
+}

@@ -1,0 +1,288 @@
+using System.Collections;
+using System.Diagnostics;
+
+namespace Scheduler;
+
+// Stepping: one turn of one coroutine, and how a coroutine ends. This is the hot path: a plain
+// `yield return null` costs one MoveNext, two type checks and an enqueue.
+public sealed partial class EventLoop
+{
+    private void RunStep(Coroutine coroutine)
+    {
+        Debug.Assert(!coroutine.IsEnded, "An ended coroutine is never queued.");
+        _current = coroutine;
+        coroutine._state = CoroutineState.Running;
+        coroutine._steps++;
+        _stepCount++;
+        if ((coroutine._flags & CoroutineFlags.PendingEnd) != 0)
+        {
+            EndTurn(coroutine);
+        }
+        else
+        {
+            Advance(coroutine);
+        }
+
+        _current = null;
+    }
+
+    /// <summary>Runs the coroutine's frames until one yields a wait or the coroutine ends.</summary>
+    private void Advance(Coroutine coroutine)
+    {
+        IEnumerator frame = coroutine._frame!;
+        try
+        {
+            while (true)
+            {
+                bool moved = frame.MoveNext();
+                if ((coroutine._flags & CoroutineFlags.PendingEnd) != 0)
+                {
+                    EndTurn(coroutine); // it canceled itself: dispose now that MoveNext has returned
+                    return;
+                }
+
+                if (!moved)
+                {
+                    if (!FinishFrame(coroutine, returned: null))
+                    {
+                        return;
+                    }
+
+                    frame = coroutine._frame!;
+                    continue;
+                }
+
+                object? yielded = frame.Current;
+                if (yielded is null)
+                {
+                    MakeReady(coroutine);
+                    return;
+                }
+
+                if (yielded is WaitCondition wait)
+                {
+                    if (wait.Apply(this, coroutine))
+                    {
+                        return;
+                    }
+
+                    frame = coroutine._frame!;
+                    continue;
+                }
+
+                if (yielded is IEnumerator child)
+                {
+                    PushFrame(coroutine, child, sinkOfChild: null);
+                    frame = child;
+                    continue;
+                }
+
+                throw new InvalidOperationException(
+                    $"{coroutine} yielded a {yielded.GetType().FullName}, which the loop does not understand. " +
+                    "Yield null, a wait (Wait.For, Wait.Until, ...), a Coroutine to join, or an IEnumerator to delegate to.");
+            }
+        }
+        catch (Exception ex)
+        {
+            Unwind(coroutine, ex);
+        }
+    }
+
+    /// <summary>Runs <paramref name="child"/> on top of the coroutine's stack, in the same step (delegation).</summary>
+    internal void PushFrame(Coroutine coroutine, IEnumerator child, IResultSink? sinkOfChild)
+    {
+        if (!_delegated.Add(child) || _live.ContainsKey(child))
+        {
+            string owner = _live.TryGetValue(child, out Coroutine? root) ? root.ToString() : "a coroutine of this loop";
+            _delegated.Remove(child);
+            throw new InvalidOperationException(
+                $"{coroutine} cannot delegate to {DescribeRoutine(child)}: that iterator is already running in {owner}. " +
+                "An iterator can run in one place only; call the iterator method again for a fresh one.");
+        }
+
+        (coroutine.Extras.Stack ??= new FrameStack()).Push(coroutine._frame!, sinkOfChild);
+        coroutine._frame = child;
+    }
+
+    /// <summary>The running frame yielded <c>Routine.Return</c>: end it with that value. Returns true when the step ends.</summary>
+    internal bool ReturnFromFrame(Coroutine coroutine, ReturnValue returned) => !FinishFrame(coroutine, returned);
+
+    /// <summary>
+    /// The running frame has ended (or returned a value): dispose it and resume its parent in the same step, or
+    /// complete the coroutine when it was the root. Returns true when the coroutine goes on.
+    /// </summary>
+    private bool FinishFrame(Coroutine coroutine, ReturnValue? returned)
+    {
+        IEnumerator finished = DetachTop(coroutine, out IResultSink? sink);
+        DisposeFrame(finished); // an exception here unwinds the remaining (parent) frames
+        if (coroutine._frame is null)
+        {
+            Complete(coroutine, returned, root: finished);
+            return false;
+        }
+
+        sink?.Receive(finished, returned);
+        return true;
+    }
+
+    /// <summary>Takes the running frame off the coroutine (its parent becomes the running frame) and unregisters it.</summary>
+    private IEnumerator DetachTop(Coroutine coroutine, out IResultSink? sinkOfTop)
+    {
+        IEnumerator top = coroutine._frame!;
+        if (coroutine._extras?.Stack is { Count: > 0 } stack)
+        {
+            coroutine._frame = stack.Pop(out sinkOfTop);
+            _delegated.Remove(top);
+        }
+        else
+        {
+            coroutine._frame = null;
+            sinkOfTop = null;
+            if (_live.TryGetValue(top, out Coroutine? owner) && ReferenceEquals(owner, coroutine))
+            {
+                _live.Remove(top);
+            }
+        }
+
+        return top;
+    }
+
+    // Compiler iterators run their pending finally blocks here; a finished one does nothing. Hand-written
+    // enumerators are disposed like foreach would dispose them.
+    private static void DisposeFrame(IEnumerator frame) => (frame as IDisposable)?.Dispose();
+
+    private void Complete(Coroutine coroutine, ReturnValue? returned, IEnumerator root)
+    {
+        if (coroutine.CheckResult(returned, coroutine.Describe(root)) is { } error)
+        {
+            End(coroutine, CoroutineState.Faulted, error, root);
+            return;
+        }
+
+        if (returned is not null)
+        {
+            coroutine.Extras.Result = returned;
+        }
+
+        // A coroutine that canceled itself in the step that returned still ends canceled.
+        bool canceled = (coroutine._flags & CoroutineFlags.PendingCancel) != 0;
+        End(coroutine, canceled ? CoroutineState.Canceled : CoroutineState.Completed, null, root);
+    }
+
+    /// <summary>An exception escaped a step: dispose the rest of the stack, innermost first, and fault.</summary>
+    private void Unwind(Coroutine coroutine, Exception fault)
+    {
+        IEnumerator? root = coroutine.RootFrame;
+        while (coroutine._frame is not null)
+        {
+            IEnumerator frame = DetachTop(coroutine, out _);
+            try
+            {
+                DisposeFrame(frame);
+            }
+            catch (Exception secondary)
+            {
+                ReportDisposalFault(coroutine, root, secondary);
+            }
+        }
+
+        End(coroutine, CoroutineState.Faulted, fault, root);
+    }
+
+    /// <summary>
+    /// A turn whose coroutine must end (canceled, or joined to a faulted coroutine): dispose its stack innermost
+    /// first, each frame once. A <c>finally</c> that throws faults the coroutine with that exception (later ones
+    /// are reported) and the outer frames are still disposed.
+    /// </summary>
+    private void EndTurn(Coroutine coroutine)
+    {
+        Exception? fault = (coroutine._flags & CoroutineFlags.PendingFault) != 0 ? coroutine._extras!.Exception : null;
+        IEnumerator? root = coroutine.RootFrame;
+        while (coroutine._frame is not null)
+        {
+            IEnumerator frame = DetachTop(coroutine, out _);
+            try
+            {
+                DisposeFrame(frame);
+            }
+            catch (Exception ex) when (fault is null)
+            {
+                fault = ex;
+            }
+            catch (Exception secondary)
+            {
+                ReportDisposalFault(coroutine, root, secondary);
+            }
+        }
+
+        End(coroutine, fault is null ? CoroutineState.Canceled : CoroutineState.Faulted, fault, root);
+    }
+
+    // Retires the coroutine and wakes its joiners in join order; reports a fault nobody observes.
+    // `root` is the root routine, already detached, to name the coroutine in that report.
+    private void End(Coroutine coroutine, CoroutineState state, Exception? exception, IEnumerator? root)
+    {
+        Debug.Assert(coroutine._frame is null, "Frames are detached and disposed before a coroutine ends.");
+        coroutine._flags = CoroutineFlags.None;
+        coroutine._state = state;
+        if (exception is not null)
+        {
+            coroutine.Extras.Exception = exception;
+        }
+
+        WaiterList? joiners = coroutine._extras?.Joiners;
+        bool observed = joiners is { Count: > 0 };
+        while (joiners?.TakeFirst() is { } joiner)
+        {
+            joiner.Wake(this, coroutine, null);
+        }
+
+        if (state == CoroutineState.Faulted && !observed)
+        {
+            Log.UnobservedFault(_logger, coroutine.Describe(root), exception!);
+            RaiseUnobservedFault(coroutine, exception!);
+        }
+    }
+
+    internal void MakeReady(Coroutine coroutine)
+    {
+        coroutine._state = CoroutineState.Ready;
+        _ready.Enqueue(coroutine);
+    }
+
+    internal static void SetPendingFault(Coroutine coroutine, Exception exception)
+    {
+        coroutine.Extras.Exception = exception;
+        coroutine._flags |= CoroutineFlags.PendingFault;
+    }
+
+    private void ReportDisposalFault(Coroutine coroutine, IEnumerator? root, Exception exception)
+    {
+        Log.DisposalFault(_logger, coroutine.Describe(root), exception);
+        RaiseUnobservedFault(coroutine, exception);
+    }
+
+    private void ReportCallbackFault(Exception exception)
+    {
+        Log.PostedCallbackFault(_logger, exception);
+        RaiseUnobservedFault(null, exception);
+    }
+
+    private void RaiseUnobservedFault(Coroutine? coroutine, Exception exception)
+    {
+        EventHandler<UnobservedFaultEventArgs>? handler = UnobservedFault;
+        if (handler is null)
+        {
+            return;
+        }
+
+        try
+        {
+            handler(this, new UnobservedFaultEventArgs(coroutine, exception));
+        }
+        catch (Exception handlerFault)
+        {
+            Log.FaultHandlerFault(_logger, handlerFault);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+namespace Scheduler;
+
+/// <summary>
+/// One use of <c>Wait.All</c> or <c>Wait.Any</c>: a branch per child, each parked on that child's source like a
+/// coroutine would be. The first branch to decide the outcome (any branch for Any, the last for All, or a fault
+/// or cancellation inherited from a joined coroutine) unparks every other branch and wakes the owner. Nested
+/// composites are owned by a branch of their parent. Allocated per yield: composites are not on the hot path.
+/// </summary>
+internal sealed class CompositeWaiter
+{
+    private readonly IWaiter _owner;
+    private readonly WaitCondition _condition;
+    private readonly AnyWait? _any;
+    private readonly WaitBranch[] _branches;
+    private int _remaining;
+    private bool _done;
+
+    private CompositeWaiter(IWaiter owner, WaitCondition condition, AnyWait? any, int count)
+    {
+        _owner = owner;
+        _condition = condition;
+        _any = any;
+        _branches = new WaitBranch[count];
+        _remaining = count;
+    }
+
+    public WaitCondition Condition => _condition;
+
+    public static void Park(EventLoop loop, IWaiter owner, WaitCondition[] children, WaitCondition condition, AnyWait? any)
+    {
+        if (children.Length == 0)
+        {
+            owner.Wake(loop, null, null); // All of nothing holds at once (Any of nothing is refused at creation).
+            return;
+        }
+
+        var composite = new CompositeWaiter(owner, condition, any, children.Length);
+        owner.ParkKind = ParkKind.Composite;
+        owner.ParkedOn = composite;
+        for (int i = 0; i < children.Length && !composite._done; i++)
+        {
+            var branch = new WaitBranch(composite, i, children[i]);
+            composite._branches[i] = branch;
+            children[i].Park(loop, branch);
+        }
+    }
+
+    /// <summary>A branch fired. <paramref name="inherited"/> is a joined coroutine whose fault or cancellation the owner takes on.</summary>
+    public void OnBranchFired(EventLoop loop, WaitBranch branch, Coroutine? inherited, Exception? error)
+    {
+        if (_done)
+        {
+            return;
+        }
+
+        bool decided = _any is not null || inherited is not null || error is not null || --_remaining == 0;
+        if (!decided)
+        {
+            return;
+        }
+
+        _done = true;
+        _any?.RecordFired(branch.Index);
+        UnparkBranches(loop);
+        _owner.ParkKind = ParkKind.None;
+        _owner.ParkedOn = null;
+        _owner.Wake(loop, inherited, error);
+    }
+
+    /// <summary>The owner was canceled: remove every branch's registration.</summary>
+    public void Abandon(EventLoop loop)
+    {
+        _done = true;
+        UnparkBranches(loop);
+    }
+
+    private void UnparkBranches(EventLoop loop)
+    {
+        foreach (WaitBranch? branch in _branches)
+        {
+            if (branch is not null && branch.ParkKind != ParkKind.None)
+            {
+                loop.Unpark(branch);
+            }
+        }
+    }
+}
