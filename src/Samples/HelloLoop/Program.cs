@@ -1,0 +1,1 @@
+Console.WriteLine("sample: placeholder until the sample lands");
