@@ -33,18 +33,18 @@ public sealed class Coroutine<T> : Coroutine
         }
     }
 
-    internal override Exception? CheckResult(ReturnValue? returned, string description)
+    internal override Exception? CheckResult(ReturnValue? returned, IEnumerator root)
     {
         if (returned is null)
         {
             return new InvalidOperationException(
-                $"{description} ended without a value, but it was spawned as a Coroutine<{typeof(T).Name}>: " +
+                $"{Describe(root)} ended without a value, but it was spawned as a Coroutine<{typeof(T).Name}>: " +
                 "end its routine with 'yield return Routine.Return(value)'.");
         }
 
         return ReturnValue.TryRead(returned, out T _)
             ? null
             : new InvalidOperationException(
-                $"{description} returned a {returned.ValueType.Name}, but it was spawned as a Coroutine<{typeof(T).Name}>.");
+                $"{Describe(root)} returned a value of type {returned.ValueType.Name}, but it was spawned as a Coroutine<{typeof(T).Name}>.");
     }
 }

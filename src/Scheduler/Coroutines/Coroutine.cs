@@ -93,7 +93,11 @@ public class Coroutine : WaitCondition, IWaiter
         }
     }
 
+    /// <summary>The extras, created if needed; safe from any thread (it never touches the loop's pool).</summary>
     internal CoroutineExtras Extras => _extras ??= new CoroutineExtras();
+
+    /// <summary>The extras, rented from the loop's pool if needed. Loop thread only.</summary>
+    internal CoroutineExtras LoopExtras => _extras ??= _loop.RentExtras();
 
     internal bool IsRunning => ReferenceEquals(_loop.CurrentCoroutine, this);
 
@@ -116,7 +120,7 @@ public class Coroutine : WaitCondition, IWaiter
         {
             if (value is not null || _extras is not null)
             {
-                Extras.ParkedOn = value;
+                LoopExtras.ParkedOn = value;
             }
         }
     }
@@ -154,10 +158,10 @@ public class Coroutine : WaitCondition, IWaiter
     internal IEnumerator? RootFrame => _extras?.Stack is { Count: > 0 } stack ? stack[0] : _frame;
 
     /// <summary>
-    /// Checks the value the routine ended with, before the coroutine completes. The typed subclass faults a
-    /// coroutine whose value is missing or of the wrong type.
+    /// Checks the value the routine (<paramref name="root"/>) ended with, before the coroutine completes. The
+    /// typed subclass faults a coroutine whose value is missing or of the wrong type.
     /// </summary>
-    internal virtual Exception? CheckResult(ReturnValue? returned, string description) => null;
+    internal virtual Exception? CheckResult(ReturnValue? returned, IEnumerator root) => null;
 
     /// <summary>Throws unless the coroutine completed: its fault as thrown, a cancellation, or "not ended yet".</summary>
     internal void ThrowUnlessCompleted()
@@ -195,7 +199,7 @@ public class Coroutine : WaitCondition, IWaiter
             return;
         }
 
-        (Extras.Joiners ??= new WaiterList()).Add(waiter);
+        (LoopExtras.Joiners ??= new WaiterList()).Add(waiter);
     }
 
     void IWaiter.Wake(EventLoop loop, Coroutine? joined, Exception? error)

@@ -18,6 +18,12 @@ internal enum CoroutineFlags : byte
     /// <summary>The coroutine is parked on a "settled" join, which resumes it whatever the outcome.</summary>
     SettledJoin = 4,
 
+    /// <summary>
+    /// A driver (<c>RunUntilComplete</c>) waits for this coroutine and will rethrow its fault, so the fault is
+    /// observed even without a joiner.
+    /// </summary>
+    ObservedByDriver = 8,
+
     /// <summary>Either pending end: the next turn is a disposal, not a <c>MoveNext</c>.</summary>
     PendingEnd = PendingCancel | PendingFault,
 }

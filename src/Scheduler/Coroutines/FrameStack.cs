@@ -16,6 +16,8 @@ internal sealed class FrameStack
 
     public int Count => _count;
 
+    public int Capacity => _entries.Length;
+
     public void Push(IEnumerator parent, IResultSink? sinkOfChild)
     {
         if (_count == _entries.Length)

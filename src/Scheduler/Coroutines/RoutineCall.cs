@@ -52,14 +52,14 @@ public sealed class RoutineCall<T> : WaitCondition, IResultSink
         if (returned is null)
         {
             throw new InvalidOperationException(
-                $"{EventLoop.DescribeRoutine(routine)} ended without a value, but its caller expects a {typeof(T).Name}: " +
+                $"{EventLoop.DescribeRoutine(routine)} ended without a value, but its caller expects a value of type {typeof(T).Name}: " +
                 "end it with 'yield return Routine.Return(value)'.");
         }
 
         if (!ReturnValue.TryRead(returned, out _result))
         {
             throw new InvalidOperationException(
-                $"{EventLoop.DescribeRoutine(routine)} returned a {returned.ValueType.Name}, but its caller expects a {typeof(T).Name}.");
+                $"{EventLoop.DescribeRoutine(routine)} returned a value of type {returned.ValueType.Name}, but its caller expects {typeof(T).Name}.");
         }
 
         HasResult = true;

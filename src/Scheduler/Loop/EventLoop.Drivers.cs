@@ -117,14 +117,15 @@ public sealed partial class EventLoop
     /// <summary>Runs rounds until <paramref name="coroutine"/> ends, then returns, or throws its fault.</summary>
     /// <remarks>
     /// Other coroutines run as usual. When the loop is idle it jumps a <see cref="VirtualClock"/> on auto-advance,
-    /// or sleeps until the next timer on a real clock, like <see cref="Run"/>.
+    /// or sleeps until the next timer on a real clock, like <see cref="Run"/>. When the coroutine faulted, its
+    /// exception is rethrown as thrown (with its original stack trace); since the caller sees it, the fault is
+    /// observed and not reported through <see cref="UnobservedFault"/>.
     /// </remarks>
     /// <param name="coroutine">A coroutine of this loop.</param>
     /// <exception cref="ArgumentNullException"><paramref name="coroutine"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="coroutine"/> belongs to another loop.</exception>
     /// <exception cref="OperationCanceledException">The coroutine was canceled.</exception>
     /// <exception cref="InvalidOperationException">On a <see cref="VirtualClock"/> without auto-advance, the loop became idle before the coroutine ended; or the driver rules were broken.</exception>
-    /// <remarks>When the coroutine faulted, its exception is rethrown as thrown.</remarks>
     public void RunUntilComplete(Coroutine coroutine)
     {
         ArgumentNullException.ThrowIfNull(coroutine);
@@ -136,6 +137,7 @@ public sealed partial class EventLoop
         EnterDriver();
         try
         {
+            coroutine._flags |= CoroutineFlags.ObservedByDriver; // its fault is rethrown below, so it is not unobserved
             while (!coroutine.IsEnded)
             {
                 if (RunRound() > 0 || coroutine.IsEnded || HasWorkForNextRound || TryAutoAdvance())

@@ -39,6 +39,8 @@ public sealed partial class EventLoop
     {
         switch (waiter.ParkKind)
         {
+            case ParkKind.None:
+                return;
             case ParkKind.Timer:
                 _timers.RemoveAt(waiter.Slot);
                 break;

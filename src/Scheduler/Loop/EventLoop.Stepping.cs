@@ -91,16 +91,21 @@ public sealed partial class EventLoop
     /// <summary>Runs <paramref name="child"/> on top of the coroutine's stack, in the same step (delegation).</summary>
     internal void PushFrame(Coroutine coroutine, IEnumerator child, IResultSink? sinkOfChild)
     {
-        if (!_delegated.Add(child) || _live.ContainsKey(child))
+        bool added = _delegated.Add(child);
+        if (!added || _live.ContainsKey(child))
         {
             string owner = _live.TryGetValue(child, out Coroutine? root) ? root.ToString() : "a coroutine of this loop";
-            _delegated.Remove(child);
+            if (added)
+            {
+                _delegated.Remove(child); // undo only our own registration, never the frame's real owner's
+            }
+
             throw new InvalidOperationException(
                 $"{coroutine} cannot delegate to {DescribeRoutine(child)}: that iterator is already running in {owner}. " +
                 "An iterator can run in one place only; call the iterator method again for a fresh one.");
         }
 
-        (coroutine.Extras.Stack ??= new FrameStack()).Push(coroutine._frame!, sinkOfChild);
+        (coroutine.LoopExtras.Stack ??= new FrameStack()).Push(coroutine._frame!, sinkOfChild);
         coroutine._frame = child;
     }
 
@@ -153,7 +158,7 @@ public sealed partial class EventLoop
 
     private void Complete(Coroutine coroutine, ReturnValue? returned, IEnumerator root)
     {
-        if (coroutine.CheckResult(returned, coroutine.Describe(root)) is { } error)
+        if (coroutine.CheckResult(returned, root) is { } error)
         {
             End(coroutine, CoroutineState.Faulted, error, root);
             return;
@@ -161,7 +166,7 @@ public sealed partial class EventLoop
 
         if (returned is not null)
         {
-            coroutine.Extras.Result = returned;
+            coroutine.LoopExtras.Result = returned;
         }
 
         // A coroutine that canceled itself in the step that returned still ends canceled.
@@ -223,15 +228,20 @@ public sealed partial class EventLoop
     private void End(Coroutine coroutine, CoroutineState state, Exception? exception, IEnumerator? root)
     {
         Debug.Assert(coroutine._frame is null, "Frames are detached and disposed before a coroutine ends.");
+
+        // An ended coroutine is parked nowhere. This matters when a wait failed half-way through registering
+        // (a composite whose third child refused the coroutine): the registrations made so far go too.
+        Unpark(coroutine);
+        bool observedByDriver = (coroutine._flags & CoroutineFlags.ObservedByDriver) != 0;
         coroutine._flags = CoroutineFlags.None;
         coroutine._state = state;
         if (exception is not null)
         {
-            coroutine.Extras.Exception = exception;
+            coroutine.LoopExtras.Exception = exception;
         }
 
         WaiterList? joiners = coroutine._extras?.Joiners;
-        bool observed = joiners is { Count: > 0 };
+        bool observed = observedByDriver || joiners is { Count: > 0 };
         while (joiners?.TakeFirst() is { } joiner)
         {
             joiner.Wake(this, coroutine, null);
@@ -241,6 +251,21 @@ public sealed partial class EventLoop
         {
             Log.UnobservedFault(_logger, coroutine.Describe(root), exception!);
             RaiseUnobservedFault(coroutine, exception!);
+        }
+
+        RecycleExtras(coroutine);
+    }
+
+    internal CoroutineExtras RentExtras() => _extrasPool.TryPop(out CoroutineExtras? extras) ? extras : new CoroutineExtras();
+
+    /// <summary>Takes back the extras of an ended coroutine when nothing in them can still be read.</summary>
+    private void RecycleExtras(Coroutine coroutine)
+    {
+        if (coroutine._extras is { IsRecyclable: true } extras && _extrasPool.Count < ExtrasPoolLimit)
+        {
+            coroutine._extras = null;
+            extras.Reset();
+            _extrasPool.Push(extras);
         }
     }
 
@@ -252,7 +277,7 @@ public sealed partial class EventLoop
 
     internal static void SetPendingFault(Coroutine coroutine, Exception exception)
     {
-        coroutine.Extras.Exception = exception;
+        coroutine.LoopExtras.Exception = exception;
         coroutine._flags |= CoroutineFlags.PendingFault;
     }
 

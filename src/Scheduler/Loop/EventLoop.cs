@@ -78,6 +78,11 @@ public sealed partial class EventLoop : IDisposable
     private readonly Dictionary<IEnumerator, Coroutine> _live = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<IEnumerator> _delegated = new(ReferenceEqualityComparer.Instance);
 
+    // Extras of ended coroutines, for reuse (see CoroutineExtras). Bounded, so a burst of joins does not pin
+    // its peak memory forever: 65,536 entries are a few megabytes.
+    private const int ExtrasPoolLimit = 65_536;
+    private readonly Stack<CoroutineExtras> _extrasPool = new();
+
     private long _timerSequence;
     private long _nextId;
     private long _stepCount;
@@ -115,10 +120,12 @@ public sealed partial class EventLoop : IDisposable
         _homeThreadId = Environment.CurrentManagedThreadId;
     }
 
-    /// <summary>Raised on the loop thread, once per exception, when a coroutine faults and nobody observes it.</summary>
+    /// <summary>Raised on the loop thread, once per faulted coroutine, when a coroutine faults and nobody observes it.</summary>
     /// <remarks>
     /// A fault is observed when the coroutine has a joiner at the moment it ends. Otherwise it is logged at Error
-    /// and raised here, never dropped and never twice. Also raised for a <c>finally</c> block that throws while a
+    /// and raised here, never dropped and never twice for the same coroutine. (A coroutine that joins it later
+    /// faults with the same exception instance and, if nobody observes that coroutine either, is reported in
+    /// its own right.) Also raised for a <c>finally</c> block that throws while a
     /// faulting stack unwinds, and (with a null coroutine) for a posted callback that throws. A handler that
     /// throws is logged and does not disturb the loop.
     /// </remarks>
@@ -276,7 +283,16 @@ public sealed partial class EventLoop : IDisposable
     /// <summary>Describes a routine by its method name: <c>Countdown</c> rather than <c>&lt;Countdown&gt;d__3</c>.</summary>
     internal static string DescribeRoutine(IEnumerator routine)
     {
+        // Compiler names: "<Method>d__3" for an iterator method, "<<Outer>g__Local|2_0>d" for a local function.
         string name = routine.GetType().Name;
+        int local = name.IndexOf("g__", StringComparison.Ordinal);
+        if (local >= 0)
+        {
+            int start = local + 3;
+            int end = name.IndexOfAny(['|', '>'], start);
+            return end > start ? name[start..end] : name;
+        }
+
         int close = name.IndexOf('>', StringComparison.Ordinal);
         return name.StartsWith('<') && close > 1 ? name[1..close] : name;
     }

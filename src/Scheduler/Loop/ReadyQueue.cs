@@ -43,18 +43,6 @@ internal sealed class ReadyQueue
         return coroutine;
     }
 
-    /// <summary>The queued coroutines, head first, without dequeuing them (diagnostics).</summary>
-    public IEnumerable<Coroutine> Snapshot()
-    {
-        var items = new Coroutine[_count];
-        for (int i = 0; i < _count; i++)
-        {
-            items[i] = _slots[(_head + i) % _slots.Length].Coroutine!;
-        }
-
-        return items;
-    }
-
     private void Grow()
     {
         var bigger = new Slot[_slots.Length * 2];

@@ -47,9 +47,10 @@ internal sealed class TimerHeap
             _entries[index] = _entries[last];
             _entries[index].Waiter.Slot = index;
             _entries[last] = default;
-            // The moved entry may belong above or below its new place; one of these does nothing.
+            // The moved entry may belong above or below its new place. If it rises, what lands at index is its
+            // old ancestor, already no greater than anything below, so the sift down does nothing.
             SiftUp(index);
-            SiftDown(_entries[index].Waiter.Slot);
+            SiftDown(index);
         }
         else
         {

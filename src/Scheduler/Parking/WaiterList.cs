@@ -15,6 +15,8 @@ internal sealed class WaiterList
 
     public int Count => _live;
 
+    public int Capacity => _items.Length;
+
     /// <summary>Appends <paramref name="waiter"/> and records this list as where it is parked.</summary>
     public void Add(IWaiter waiter)
     {
