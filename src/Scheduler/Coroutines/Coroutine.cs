@@ -99,8 +99,6 @@ public class Coroutine : WaitCondition, IWaiter
     /// <summary>The extras, rented from the loop's pool if needed. Loop thread only.</summary>
     internal CoroutineExtras LoopExtras => _extras ??= _loop.RentExtras();
 
-    internal bool IsRunning => ReferenceEquals(_loop.CurrentCoroutine, this);
-
     ParkKind IWaiter.ParkKind
     {
         get => _parkKind;
@@ -199,7 +197,7 @@ public class Coroutine : WaitCondition, IWaiter
             return;
         }
 
-        (LoopExtras.Joiners ??= new WaiterList()).Add(waiter);
+        (LoopExtras.Joiners ??= loop.RentWaiterList()).Add(waiter);
     }
 
     void IWaiter.Wake(EventLoop loop, Coroutine? joined, Exception? error)

@@ -35,7 +35,7 @@ internal sealed class CoroutineExtras
     /// <summary>Whether nothing here can be read through the ended coroutine's public members any more.</summary>
     public bool IsRecyclable => Name is null && Result is null && Exception is null && Settled is null;
 
-    /// <summary>Clears the extras for reuse by another coroutine, keeping small buffers.</summary>
+    /// <summary>Clears the extras for reuse by another coroutine, keeping a small frame stack.</summary>
     public void Reset()
     {
         ParkedOn = null;
@@ -44,9 +44,13 @@ internal sealed class CoroutineExtras
             Stack = null;
         }
 
-        if (Joiners is { Capacity: > RetainedCapacity })
-        {
-            Joiners = null;
-        }
+    }
+
+    /// <summary>Takes the joiner list out for the loop's own pool, when it is small enough to keep.</summary>
+    public WaiterList? TakeJoiners()
+    {
+        WaiterList? joiners = Joiners;
+        Joiners = null;
+        return joiners is { Capacity: <= RetainedCapacity } ? joiners : null;
     }
 }

@@ -18,7 +18,7 @@ public sealed partial class EventLoop
         EnterDriver();
         try
         {
-            return RunRound();
+            return (int)RunRound();
         }
         finally
         {
@@ -60,7 +60,7 @@ public sealed partial class EventLoop
                         $"The loop ran {total} steps without becoming idle (budget {maxSteps}).{Environment.NewLine}{DescribeLive()}");
                 }
 
-                int steps = RunRound();
+                long steps = RunRound(quietRoundBudget: maxSteps - total);
                 total += steps;
                 if (steps > 0 || HasWorkForNextRound || TryAutoAdvance())
                 {
@@ -204,8 +204,11 @@ public sealed partial class EventLoop
     /// <summary>Work that the next round has for certain: queued steps, round waits, posts. (Timers and predicates are checked by running the round.)</summary>
     private bool HasWorkForNextRound => _ready.Count > 0 || _roundTimers.Count > 0 || InboxHasItems;
 
-    /// <summary>One round: phases (a), (b), (c) of the design note.</summary>
-    private int RunRound()
+    /// <summary>
+    /// One round: phases (a), (b), (c) of the design note; with a <paramref name="quietRoundBudget"/>, also the
+    /// rounds after it that have only steps to run (see <see cref="RunSteps"/>). Returns the steps run.
+    /// </summary>
+    private long RunRound(long quietRoundBudget = 0)
     {
         _tickCount++;
         if (InboxHasItems)
@@ -213,14 +216,13 @@ public sealed partial class EventLoop
             RunInbox();
         }
 
-        FireDueWaits();
-        int steps = _ready.Count;
-        for (int i = 0; i < steps; i++)
+        if ((_roundTimers.Count | _timers.Count | _predicates.Count) != 0)
         {
-            RunStep(_ready.Dequeue());
+            FireDueWaits();
         }
 
-        return steps;
+        int steps = _ready.Count;
+        return steps > 0 ? RunSteps(steps, quietRoundBudget) : 0;
     }
 
     /// <summary>A listing of the live coroutines, oldest first, for failure messages.</summary>

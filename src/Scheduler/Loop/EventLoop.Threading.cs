@@ -187,7 +187,7 @@ public sealed partial class EventLoop
         if (running == me)
         {
             throw new InvalidOperationException(
-                _current is { } step
+                CurrentCoroutine is { } step
                     ? $"A driver (Tick, RunUntilIdle, Run, RunUntilComplete, Dispose) was called from inside the step of {step}; a step must yield instead."
                     : "A driver (Tick, RunUntilIdle, Run, RunUntilComplete, Dispose) was called re-entrantly from a callback running on the loop.");
         }

@@ -79,15 +79,18 @@ public sealed partial class EventLoop : IDisposable
     private readonly HashSet<IEnumerator> _delegated = new(ReferenceEqualityComparer.Instance);
 
     // Extras of ended coroutines, for reuse (see CoroutineExtras). Bounded, so a burst of joins does not pin
-    // its peak memory forever: 65,536 entries are a few megabytes.
+    // its peak memory forever: 65,536 entries of each are a few megabytes.
     private const int ExtrasPoolLimit = 65_536;
     private readonly Stack<CoroutineExtras> _extrasPool = new();
+    private readonly Stack<WaiterList> _waiterListPool = new();
 
     private long _timerSequence;
     private long _nextId;
     private long _stepCount;
     private long _tickCount;
-    private Coroutine? _current;
+
+    // The coroutine Dispose is disposing; during rounds the running coroutine is read from the ready queue.
+    private Coroutine? _disposing;
 
     /// <summary>Creates a loop on the real clock (<see cref="TimeProvider.System"/>).</summary>
     public EventLoop()
@@ -147,7 +150,7 @@ public sealed partial class EventLoop : IDisposable
         get
         {
             CheckAccess();
-            return _current;
+            return CurrentCoroutine;
         }
     }
 
@@ -196,7 +199,7 @@ public sealed partial class EventLoop : IDisposable
         }
     }
 
-    internal Coroutine? CurrentCoroutine => _current;
+    internal Coroutine? CurrentCoroutine => _ready.Running ?? _disposing;
 
     private int LiveCountForDebugger => _live.Count;
 
@@ -261,14 +264,14 @@ public sealed partial class EventLoop : IDisposable
                 {
                     Unpark(coroutine);
                     coroutine._flags |= CoroutineFlags.PendingCancel;
-                    _current = coroutine;
+                    _disposing = coroutine;
                     try
                     {
                         EndTurn(coroutine);
                     }
                     finally
                     {
-                        _current = null;
+                        _disposing = null;
                     }
                 }
             }

@@ -4,17 +4,27 @@ namespace Scheduler;
 /// The FIFO of coroutines that will step. A ring buffer of a struct wrapper: an array of a non-sealed class
 /// would pay a covariance type check on every store, which measurably slows the hot path.
 /// </summary>
+/// <remarks>
+/// The coroutine being stepped stays in the slot it was dequeued from until its step ends, and the loop's
+/// <c>Current</c> reads it from there: storing it in a field instead would cost a GC write barrier on every
+/// step, the largest single cost a profile of the hot path showed. So that slot is never reused mid-step, the
+/// queue grows while one free slot would still be left.
+/// </remarks>
 internal sealed class ReadyQueue
 {
     private Slot[] _slots = new Slot[16];
     private int _head;
     private int _count;
+    private int _running = -1;
 
     public int Count => _count;
 
+    /// <summary>The coroutine between <see cref="DequeueRunning"/> and <see cref="EndRunning"/>, or null.</summary>
+    public Coroutine? Running => _running >= 0 ? _slots[_running].Coroutine : null;
+
     public void Enqueue(Coroutine coroutine)
     {
-        if (_count == _slots.Length)
+        if (_count >= _slots.Length - 1)
         {
             Grow();
         }
@@ -29,18 +39,24 @@ internal sealed class ReadyQueue
         _count++;
     }
 
-    public Coroutine Dequeue()
+    /// <summary>Takes the head as the running coroutine; its slot keeps it until <see cref="EndRunning"/>.</summary>
+    public Coroutine DequeueRunning()
     {
-        ref Slot slot = ref _slots[_head];
-        Coroutine coroutine = slot.Coroutine!;
-        slot.Coroutine = null;
-        if (++_head == _slots.Length)
-        {
-            _head = 0;
-        }
-
+        int head = _head;
+        Coroutine coroutine = _slots[head].Coroutine!;
+        _running = head;
+        _head = head + 1 == _slots.Length ? 0 : head + 1;
         _count--;
         return coroutine;
+    }
+
+    public void EndRunning()
+    {
+        if (_running >= 0)
+        {
+            _slots[_running].Coroutine = null;
+            _running = -1;
+        }
     }
 
     private void Grow()
@@ -49,6 +65,13 @@ internal sealed class ReadyQueue
         for (int i = 0; i < _count; i++)
         {
             bigger[i] = _slots[(_head + i) % _slots.Length];
+        }
+
+        if (_running >= 0)
+        {
+            // The running coroutine moves to the last slot, which stays free until the queue grows again.
+            bigger[^1] = _slots[_running];
+            _running = bigger.Length - 1;
         }
 
         _slots = bigger;
