@@ -1,0 +1,85 @@
+using System.Collections;
+using System.Runtime.CompilerServices;
+
+namespace Scheduler.Benchmarks;
+
+/// <summary>The task bodies every benchmark runs, and the floor they are compared with.</summary>
+/// <remarks>
+/// The loop and the floor run the very same iterator objects (same type, same size), so the difference between
+/// them is the scheduler's bookkeeping and nothing else.
+/// </remarks>
+public static class Workloads
+{
+    /// <summary>A plain task: yields <paramref name="yields"/> times, then returns (so it takes yields + 1 steps).</summary>
+    public static IEnumerator Yielder(int yields)
+    {
+        for (int i = 0; i < yields; i++)
+        {
+            yield return null;
+        }
+    }
+
+    /// <summary>A timer task: sleeps <paramref name="period"/> <paramref name="sleeps"/> times, writing the wait fresh each time.</summary>
+    public static IEnumerator Sleeper(TimeSpan period, int sleeps)
+    {
+        for (int i = 0; i < sleeps; i++)
+        {
+            yield return Wait.For(period);
+        }
+    }
+
+    /// <summary>The minimal parked task: one sleep (40 bytes of iterator: state, current, and the duration).</summary>
+    public static IEnumerator SleepOnce(TimeSpan duration)
+    {
+        yield return Wait.For(duration);
+    }
+
+    /// <summary>The minimal joiner: joins <paramref name="target"/> once (40 bytes of iterator).</summary>
+    public static IEnumerator JoinOnce(Coroutine target)
+    {
+        yield return target;
+    }
+
+    /// <summary>A task that never ends by itself: the long-running target of the idle-join measurement.</summary>
+    public static IEnumerator Forever()
+    {
+        yield return Wait.Forever;
+    }
+
+    /// <summary>
+    /// The floor: a bare FIFO of <see cref="IEnumerator"/>: dequeue, MoveNext, enqueue again if it yielded.
+    /// No interpretation of the yielded value, no bookkeeping, no rounds. Returns the steps it ran.
+    /// </summary>
+    /// <remarks>
+    /// NoInlining keeps its code a method of its own, like the loop's driver. It is not marked
+    /// AggressiveOptimization on purpose: that would skip tiered PGO (and its guarded devirtualization of
+    /// MoveNext) which the loop's own code gets, so both are warmed to tier 1 the same way instead.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static long RunFloor(Queue<IEnumerator> queue)
+    {
+        long steps = 0;
+        while (queue.TryDequeue(out IEnumerator? task))
+        {
+            steps++;
+            if (task.MoveNext())
+            {
+                queue.Enqueue(task);
+            }
+        }
+
+        return steps;
+    }
+
+    /// <summary>
+    /// Promotes what was allocated during setup to gen 2 and clears finalizers, so a timed region starts from a
+    /// quiet heap: no collection falls inside it and both contenders see the same heap state (old objects, the
+    /// steady state of long-running tasks).
+    /// </summary>
+    public static void SettleHeap()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+}
