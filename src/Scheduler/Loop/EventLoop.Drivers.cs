@@ -201,8 +201,8 @@ public sealed partial class EventLoop
     /// <exception cref="InvalidOperationException">The loop became idle on a virtual clock before the coroutine ended, or the routine returned no <typeparamref name="T"/>.</exception>
     public T RunUntilComplete<T>(IEnumerator routine, string? name = null) => RunUntilComplete(Spawn<T>(routine, name));
 
-    /// <summary>Work that the next round has for certain: queued steps, round waits, posts. (Timers and predicates are checked by running the round.)</summary>
-    private bool HasWorkForNextRound => _ready.Count > 0 || _roundTimers.Count > 0 || InboxHasItems;
+    /// <summary>Work that the next round has for certain: queued steps, round waits, posts, timers whose alarm rang. (Predicates are checked by running the round.)</summary>
+    private bool HasWorkForNextRound => _ready.Count > 0 || _roundTimers.Count > 0 || InboxHasItems || _timersDue;
 
     /// <summary>
     /// One round: phases (a), (b), (c) of the design note; with a <paramref name="quietRoundBudget"/>, also the
@@ -216,7 +216,7 @@ public sealed partial class EventLoop
             RunInbox();
         }
 
-        if ((_roundTimers.Count | _timers.Count | _predicates.Count) != 0)
+        if (_timersDue || (_roundTimers.Count | _predicates.Count) != 0)
         {
             FireDueWaits();
         }

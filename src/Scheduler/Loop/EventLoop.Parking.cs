@@ -4,7 +4,14 @@ namespace Scheduler;
 // unlinks them, and the clock arithmetic for timers.
 public sealed partial class EventLoop
 {
-    /// <summary>The loop's time: clock ticks elapsed since the loop was created. Read only when a timer is set or checked.</summary>
+    // The clock's own timer, armed for the earliest deadline. Its callback raises _timersDue, so a round checks
+    // one flag instead of reading the clock: a precise clock read costs several plain steps, and a parked timer
+    // must cost nothing per round.
+    private ITimer? _alarm;
+    private long _alarmDue = long.MaxValue; // loop thread only: the deadline the alarm is armed for
+    private volatile bool _timersDue;
+
+    /// <summary>The loop's time: clock ticks elapsed since the loop was created. Read when a timer is set or fires.</summary>
     private long NowTicks => _clock.GetElapsedTime(_clockOrigin).Ticks;
 
     internal void ParkTimer(IWaiter waiter, TimeSpan delay)
@@ -16,8 +23,45 @@ public sealed partial class EventLoop
             return;
         }
 
+        long due = now + delay.Ticks;
         waiter.ParkKind = ParkKind.Timer;
-        _timers.Add(now + delay.Ticks, _timerSequence++, waiter);
+        _timers.Add(due, _timerSequence++, waiter);
+        if (due < _alarmDue)
+        {
+            SetAlarm(due, now);
+        }
+    }
+
+    /// <summary>
+    /// Arms the clock's own timer for <paramref name="due"/>, so no round reads the clock until a deadline has
+    /// passed. On a <see cref="VirtualClock"/> the alarm rings inside <see cref="VirtualClock.Advance"/>, at the
+    /// exact tick; on other clocks it is rounded up to whole milliseconds, the resolution of their timers, so it
+    /// never rings early and has to be armed again.
+    /// </summary>
+    private void SetAlarm(long due, long now)
+    {
+        _alarmDue = due;
+        if (due <= now)
+        {
+            _timersDue = true;
+            return;
+        }
+
+        TimeSpan wait = TimeSpan.FromTicks(due - now);
+        if (_clock is not VirtualClock)
+        {
+            wait = TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds));
+        }
+
+        _alarm ??= _clock.CreateTimer(static state => ((EventLoop)state!).OnAlarm(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _alarm.Change(wait, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The alarm rang (on a timer thread, or inside <see cref="VirtualClock.Advance"/>): the next round fires timers.</summary>
+    private void OnAlarm()
+    {
+        _timersDue = true;
+        SignalWake();
     }
 
     internal void ParkRounds(IWaiter waiter, int rounds)
@@ -102,18 +146,32 @@ public sealed partial class EventLoop
             _roundTimers.RemoveMin().Wake(this, null, null);
         }
 
-        if (_timers.Count > 0)
+        if (_timersDue)
         {
-            long now = NowTicks;
-            while (_timers.Count > 0 && _timers.MinDue <= now)
-            {
-                _timers.RemoveMin().Wake(this, null, null);
-            }
+            FireTimers();
         }
 
         if (_predicates.Count > 0)
         {
             _predicates.Poll(this);
+        }
+    }
+
+    /// <summary>Fires the timers whose deadline has passed, in (deadline, order set) order, and re-arms the alarm.</summary>
+    private void FireTimers()
+    {
+        _timersDue = false; // before reading the clock: an alarm that rings from here on raises it again
+        long now = NowTicks;
+        while (_timers.Count > 0 && _timers.MinDue <= now)
+        {
+            _timers.RemoveMin().Wake(this, null, null);
+        }
+
+        // The alarm may have rung for a timer since canceled; either way it is armed for the earliest left.
+        _alarmDue = long.MaxValue;
+        if (_timers.Count > 0)
+        {
+            SetAlarm(_timers.MinDue, now);
         }
     }
 
@@ -131,23 +189,13 @@ public sealed partial class EventLoop
             clock.Advance(TimeSpan.FromTicks(wait));
         }
 
+        _timersDue = true; // the alarm rang inside Advance; set here too in case it was armed for a later tick
         return true;
     }
 
-    /// <summary>How long an idle <see cref="Run"/> may sleep: until the next timer, or the predicate poll interval.</summary>
-    private TimeSpan IdleSleepLimit()
-    {
-        TimeSpan limit = Timeout.InfiniteTimeSpan;
-        if (_timers.Count > 0)
-        {
-            limit = TimeSpan.FromTicks(Math.Max(0, _timers.MinDue - NowTicks));
-        }
-
-        if (_predicates.Count > 0 && (limit == Timeout.InfiniteTimeSpan || limit > _options.PredicatePollInterval))
-        {
-            limit = _options.PredicatePollInterval;
-        }
-
-        return limit;
-    }
+    /// <summary>
+    /// How long an idle <see cref="Run"/> may sleep before it must poll predicates again. Timers need no limit:
+    /// their alarm wakes the loop.
+    /// </summary>
+    private TimeSpan IdleSleepLimit() => _predicates.Count > 0 ? _options.PredicatePollInterval : Timeout.InfiniteTimeSpan;
 }

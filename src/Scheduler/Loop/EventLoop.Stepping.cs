@@ -10,7 +10,7 @@ public sealed partial class EventLoop
 {
     /// <summary>
     /// Phase (c): steps the first <paramref name="steps"/> coroutines of the ready queue. Then, while the next
-    /// round would be phase (c) alone (nothing posted, nothing parked on a timer, round wait or predicate) and
+    /// round would be phase (c) alone (nothing posted, no timer due, no round wait or predicate parked) and
     /// fewer than <paramref name="quietRoundBudget"/> steps have run, it runs that round too, counting it, so a
     /// round of one busy coroutine costs little more than its step. One exception handler covers it all, so a
     /// step has no handler frame of its own and inlines here; after a fault the batch goes on. Returns the steps run.
@@ -55,7 +55,7 @@ public sealed partial class EventLoop
 
     /// <summary>Whether the next round would run steps and nothing else.</summary>
     private bool IsNextRoundQuiet =>
-        _ready.Count > 0 && !_inboxHasItems && (_roundTimers.Count | _timers.Count | _predicates.Count) == 0;
+        _ready.Count > 0 && !_inboxHasItems && !_timersDue && (_roundTimers.Count | _predicates.Count) == 0;
 
     /// <summary>One turn: MoveNext on the running frame until it yields a wait or the coroutine ends.</summary>
     /// <remarks>The common case (a frame yields null) is a MoveNext, a Current, a null test and an enqueue.</remarks>

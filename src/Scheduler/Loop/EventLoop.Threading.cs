@@ -150,8 +150,9 @@ public sealed partial class EventLoop
 
         try
         {
-            // Checked after the reset: a cancel that signaled before it is seen here, one after it sets the event.
-            if (cancellationToken.IsCancellationRequested)
+            // Checked after the reset: a cancel or an alarm that signaled before it is seen here, one after it
+            // sets the event.
+            if (cancellationToken.IsCancellationRequested || _timersDue)
             {
                 return;
             }

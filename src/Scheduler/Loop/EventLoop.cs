@@ -280,6 +280,7 @@ public sealed partial class EventLoop : IDisposable
         {
             ExitDriver();
             _wakeTimer?.Dispose();
+            _alarm?.Dispose();
         }
     }
 
