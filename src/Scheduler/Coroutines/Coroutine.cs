@@ -30,7 +30,7 @@ namespace Scheduler;
 /// </code>
 /// </example>
 [DebuggerDisplay("{ToString(),nq}: {State}, {Steps} steps")]
-public class Coroutine : WaitCondition, IWaiter
+public partial class Coroutine : WaitCondition, IWaiter
 {
     // Fields are laid out for a plain task to stay at 64 bytes; rarely used state lives in _extras.
 
@@ -227,5 +227,12 @@ public class Coroutine : WaitCondition, IWaiter
         }
 
         loop.MakeReady(this);
+    }
+
+    void IWaiter.WakeWithGrant(EventLoop loop, IPendingGrant grant)
+    {
+        LoopExtras.Grant = grant;
+        _flags |= CoroutineFlags.HoldsGrant;
+        ((IWaiter)this).Wake(loop, null, null);
     }
 }

@@ -24,6 +24,9 @@ internal enum CoroutineFlags : byte
     /// </summary>
     ObservedByDriver = 8,
 
+    /// <summary>A source handed the coroutine a grant (extras.Grant) that its next turn accepts or its end declines.</summary>
+    HoldsGrant = 16,
+
     /// <summary>Either pending end: the next turn is a disposal, not a <c>MoveNext</c>.</summary>
     PendingEnd = PendingCancel | PendingFault,
 }

@@ -10,6 +10,7 @@ public sealed partial class EventLoop
     private ITimer? _alarm;
     private long _alarmDue = long.MaxValue; // loop thread only: the deadline the alarm is armed for
     private volatile bool _timersDue;
+    private int _externalTicket; // loop thread only: numbers external waits, see ParkExternal
 
     /// <summary>The loop's time: clock ticks elapsed since the loop was created. Read when a timer is set or fires.</summary>
     private long NowTicks => _clock.GetElapsedTime(_clockOrigin).Ticks;
@@ -78,6 +79,37 @@ public sealed partial class EventLoop
 
     internal void ParkPredicate(PredicateWait wait, IWaiter waiter) => _predicates.Add(wait, waiter);
 
+    /// <summary>
+    /// Parks <paramref name="waiter"/> until another thread reports a completion with
+    /// <see cref="PostCompletion"/> and the returned ticket. A completion for a waiter that was canceled (or
+    /// parked again since) carries an old ticket and is ignored, so a late completion never wakes the wrong wait.
+    /// </summary>
+    internal int ParkExternal(IWaiter waiter)
+    {
+        int ticket = ++_externalTicket;
+        waiter.ParkKind = ParkKind.External;
+        waiter.Slot = ticket;
+        return ticket;
+    }
+
+    /// <summary>Reports, from any thread, that the external wait of <paramref name="waiter"/> with <paramref name="ticket"/> completed.</summary>
+    /// <remarks>
+    /// Goes through the inbox, so the waiter wakes on the loop thread at the start of the next round and no user
+    /// code runs on the reporting thread. After the loop is disposed the report is dropped: every coroutine has
+    /// ended by then, so there is nobody to wake.
+    /// </remarks>
+    internal void PostCompletion(IWaiter waiter, int ticket, Exception? error) =>
+        PostToInbox(new InboxItem(InboxKind.Completion, null, null, waiter, ticket, error), throwIfClosed: false);
+
+    private void CompleteExternal(IWaiter waiter, int ticket, Exception? error)
+    {
+        if (waiter.ParkKind == ParkKind.External && waiter.Slot == ticket)
+        {
+            waiter.ParkKind = ParkKind.None;
+            waiter.Wake(this, null, error);
+        }
+    }
+
     /// <summary>Removes <paramref name="waiter"/> from whatever holds it. Does nothing when it is not parked.</summary>
     internal void Unpark(IWaiter waiter)
     {
@@ -115,7 +147,7 @@ public sealed partial class EventLoop
         }
         else
         {
-            PostToInbox(new InboxItem(InboxKind.Cancel, coroutine, null), throwIfClosed: false);
+            PostToInbox(new InboxItem(InboxKind.Cancel, coroutine), throwIfClosed: false);
         }
     }
 

@@ -97,13 +97,24 @@ public sealed partial class EventLoop
         }
     }
 
-    /// <summary>A turn of a coroutine with flags set. Returns true when the turn was a disposal and is over.</summary>
+    /// <summary>
+    /// A turn of a coroutine with flags set: a disposal (returns true: the turn is over), or a normal turn that
+    /// first accepts what the wait that woke it handed over.
+    /// </summary>
     private bool StartSpecialTurn(Coroutine coroutine)
     {
         if ((coroutine._flags & CoroutineFlags.PendingEnd) != 0)
         {
-            EndTurn(coroutine);
+            EndTurn(coroutine); // End declines a grant the coroutine still holds
             return true;
+        }
+
+        if ((coroutine._flags & CoroutineFlags.HoldsGrant) != 0)
+        {
+            coroutine._flags &= ~CoroutineFlags.HoldsGrant;
+            IPendingGrant grant = coroutine._extras!.Grant!;
+            coroutine._extras.Grant = null;
+            grant.Accept(coroutine);
         }
 
         return false;
@@ -282,6 +293,14 @@ public sealed partial class EventLoop
         // An ended coroutine is parked nowhere. This matters when a wait failed half-way through registering
         // (a composite whose third child refused the coroutine): the registrations made so far go too.
         Unpark(coroutine);
+        if ((coroutine._flags & CoroutineFlags.HoldsGrant) != 0)
+        {
+            // Woken with a permit or an item it never got to take: pass it on, so no wake-up is lost.
+            IPendingGrant grant = coroutine._extras!.Grant!;
+            coroutine._extras.Grant = null;
+            grant.Decline(this, coroutine);
+        }
+
         bool observedByDriver = (coroutine._flags & CoroutineFlags.ObservedByDriver) != 0;
         coroutine._flags = CoroutineFlags.None;
         coroutine._state = state;

@@ -95,6 +95,9 @@ public sealed partial class EventLoop
                 case InboxKind.Cancel:
                     ApplyCancel(item.Coroutine!);
                     break;
+                case InboxKind.Completion:
+                    CompleteExternal(item.Waiter!, item.Ticket, item.Error);
+                    break;
                 default:
                     RunCallback(item.Callback!);
                     break;
@@ -219,7 +222,14 @@ public sealed partial class EventLoop
         Callback,
         Spawn,
         Cancel,
+        Completion,
     }
 
-    private readonly record struct InboxItem(InboxKind Kind, Coroutine? Coroutine, Action? Callback);
+    private readonly record struct InboxItem(
+        InboxKind Kind,
+        Coroutine? Coroutine,
+        Action? Callback = null,
+        IWaiter? Waiter = null,
+        int Ticket = 0,
+        Exception? Error = null);
 }

@@ -310,7 +310,7 @@ public sealed partial class EventLoop : IDisposable
         }
         else
         {
-            PostToInbox(new InboxItem(InboxKind.Spawn, coroutine, null));
+            PostToInbox(new InboxItem(InboxKind.Spawn, coroutine));
         }
 
         return coroutine;

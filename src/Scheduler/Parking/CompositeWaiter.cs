@@ -14,6 +14,7 @@ internal sealed class CompositeWaiter
     private readonly WaitBranch[] _branches;
     private int _remaining;
     private bool _done;
+    private CompositeGrant? _grants;
 
     private CompositeWaiter(IWaiter owner, WaitCondition condition, AnyWait? any, int count)
     {
@@ -45,12 +46,21 @@ internal sealed class CompositeWaiter
         }
     }
 
-    /// <summary>A branch fired. <paramref name="inherited"/> is a joined coroutine whose fault or cancellation the owner takes on.</summary>
-    public void OnBranchFired(EventLoop loop, WaitBranch branch, Coroutine? inherited, Exception? error)
+    /// <summary>
+    /// A branch fired. <paramref name="inherited"/> is a joined coroutine whose fault or cancellation the owner
+    /// takes on; <paramref name="grant"/> is what the branch's source handed over (kept until the outcome is
+    /// decided, then passed to the owner, or declined if the owner is canceled first).
+    /// </summary>
+    public void OnBranchFired(EventLoop loop, WaitBranch branch, Coroutine? inherited, Exception? error, IPendingGrant? grant)
     {
         if (_done)
         {
             return;
+        }
+
+        if (grant is not null)
+        {
+            (_grants ??= new CompositeGrant()).Add(grant);
         }
 
         bool decided = _any is not null || inherited is not null || error is not null || --_remaining == 0;
@@ -64,15 +74,33 @@ internal sealed class CompositeWaiter
         UnparkBranches(loop);
         _owner.ParkKind = ParkKind.None;
         _owner.ParkedOn = null;
+        if (_grants is not null && inherited is null && error is null)
+        {
+            _owner.WakeWithGrant(loop, _grants);
+            return;
+        }
+
+        DeclineGrants(loop);
         _owner.Wake(loop, inherited, error);
     }
 
-    /// <summary>The owner was canceled: remove every branch's registration.</summary>
+    /// <summary>The owner was canceled: remove every branch's registration and pass on what branches were granted.</summary>
     public void Abandon(EventLoop loop)
     {
         _done = true;
         UnparkBranches(loop);
+        DeclineGrants(loop);
     }
+
+    private void DeclineGrants(EventLoop loop)
+    {
+        CompositeGrant? grants = _grants;
+        _grants = null;
+        grants?.Decline(loop, RootCoroutine);
+    }
+
+    /// <summary>The coroutine at the top of the chain of owners.</summary>
+    private Coroutine RootCoroutine => _owner is WaitBranch branch ? branch.Composite.RootCoroutine : (Coroutine)_owner;
 
     private void UnparkBranches(EventLoop loop)
     {

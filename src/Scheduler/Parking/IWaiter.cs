@@ -22,4 +22,11 @@ internal interface IWaiter
     /// is a fault raised by the wait itself (a predicate that threw).
     /// </summary>
     void Wake(EventLoop loop, Coroutine? joined, Exception? error);
+
+    /// <summary>
+    /// Called by a source after it has removed the waiter, handing it <paramref name="grant"/> (see
+    /// <see cref="IPendingGrant"/>): the waiter's coroutine accepts it when it next runs, or declines it if it
+    /// ends first.
+    /// </summary>
+    void WakeWithGrant(EventLoop loop, IPendingGrant grant);
 }

@@ -23,4 +23,10 @@ internal enum ParkKind : byte
 
     /// <summary>Parked on a wait that never fires (an infinite delay); only cancel ends it.</summary>
     Forever,
+
+    /// <summary>
+    /// Waiting for a completion that another thread reports through the inbox (a .NET task, socket I/O); the
+    /// slot is the registration's ticket, so a completion that arrives after a cancel is recognised as stale.
+    /// </summary>
+    External,
 }

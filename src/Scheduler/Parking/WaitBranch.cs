@@ -5,6 +5,8 @@ internal sealed class WaitBranch(CompositeWaiter composite, int index, WaitCondi
 {
     public int Index { get; } = index;
 
+    public CompositeWaiter Composite { get; } = composite;
+
     public WaitCondition Condition { get; } = condition;
 
     public ParkKind ParkKind { get; set; }
@@ -21,6 +23,13 @@ internal sealed class WaitBranch(CompositeWaiter composite, int index, WaitCondi
         // A joined coroutine that did not complete passes its fault or cancellation on, unless the child was a
         // settled join, which resumes whatever the outcome.
         Coroutine? inherited = joined is { State: not CoroutineState.Completed } && Condition is not SettledWait ? joined : null;
-        composite.OnBranchFired(loop, this, inherited, error);
+        Composite.OnBranchFired(loop, this, inherited, error, grant: null);
+    }
+
+    public void WakeWithGrant(EventLoop loop, IPendingGrant grant)
+    {
+        ParkKind = ParkKind.None;
+        ParkedOn = null;
+        Composite.OnBranchFired(loop, this, null, null, grant);
     }
 }

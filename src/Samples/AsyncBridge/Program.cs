@@ -1,0 +1,1 @@
+Console.WriteLine("AsyncBridge sample: being written");

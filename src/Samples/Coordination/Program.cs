@@ -1,0 +1,1 @@
+Console.WriteLine("Coordination sample: being written");

@@ -1,0 +1,1 @@
+Console.WriteLine("TaskGroups sample: being written");
