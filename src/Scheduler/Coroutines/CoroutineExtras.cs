@@ -20,6 +20,12 @@ internal sealed class CoroutineExtras
     /// <summary>Coroutines and branches joined to this one, in join order.</summary>
     public WaiterList? Joiners;
 
+    /// <summary>
+    /// Library parts that follow this coroutine's end without observing it (a lock watching its owner, a task
+    /// group watching its owner): woken before the joiners, and never counted as observing a fault.
+    /// </summary>
+    public WaiterList? Watchers;
+
     /// <summary>The <see cref="WaiterList"/> or <see cref="CompositeWaiter"/> the coroutine is parked on.</summary>
     public object? ParkedOn;
 
@@ -46,14 +52,8 @@ internal sealed class CoroutineExtras
         {
             Stack = null;
         }
-
     }
 
-    /// <summary>Takes the joiner list out for the loop's own pool, when it is small enough to keep.</summary>
-    public WaiterList? TakeJoiners()
-    {
-        WaiterList? joiners = Joiners;
-        Joiners = null;
-        return joiners is { Capacity: <= RetainedCapacity } ? joiners : null;
-    }
+    /// <summary>Whether a (now empty) list is small enough for the loop to keep for reuse.</summary>
+    public static bool IsWorthKeeping(WaiterList? list) => list is { Capacity: <= RetainedCapacity };
 }

@@ -142,6 +142,11 @@ public sealed partial class EventLoop
             return true;
         }
 
+        if (yielded is Task task)
+        {
+            return !TaskWait.Apply(this, coroutine, task); // a .NET task: wait for it (Bridges/TaskWait.cs)
+        }
+
         throw UnsupportedYield(coroutine, yielded!);
     }
 
@@ -309,6 +314,13 @@ public sealed partial class EventLoop
             coroutine.LoopExtras.Exception = exception;
         }
 
+        // Watchers first (a group cancels its children before the owner's joiners resume); they observe nothing.
+        WaiterList? watchers = coroutine._extras?.Watchers;
+        while (watchers?.TakeFirst() is { } watcher)
+        {
+            watcher.Wake(this, coroutine, null);
+        }
+
         WaiterList? joiners = coroutine._extras?.Joiners;
         bool observed = observedByDriver || joiners is { Count: > 0 };
         while (joiners?.TakeFirst() is { } joiner)
@@ -327,7 +339,33 @@ public sealed partial class EventLoop
 
     internal CoroutineExtras RentExtras() => _extrasPool.TryPop(out CoroutineExtras? extras) ? extras : new CoroutineExtras();
 
+    private void ReturnWaiterList(WaiterList? list)
+    {
+        if (CoroutineExtras.IsWorthKeeping(list) && _waiterListPool.Count < ExtrasPoolLimit)
+        {
+            _waiterListPool.Push(list!);
+        }
+    }
+
     internal WaiterList RentWaiterList() => _waiterListPool.TryPop(out WaiterList? list) ? list : new WaiterList();
+
+    /// <summary>
+    /// Parks <paramref name="watcher"/> to be woken (with <paramref name="target"/> as the joined coroutine) when
+    /// <paramref name="target"/> ends, before its joiners, without counting as observing its fault. Unpark removes it.
+    /// For library parts that follow a coroutine's life: a lock's owner, a task group's owner.
+    /// </summary>
+    internal void WatchEnd(Coroutine target, IWaiter watcher)
+    {
+        Debug.Assert(!target.IsEnded, "Only a live coroutine can be watched.");
+        (target.LoopExtras.Watchers ??= RentWaiterList()).Add(watcher);
+    }
+
+    /// <summary>Reports a fault nobody observed that does not end a coroutine of its own (a task group's fault), like End does.</summary>
+    internal void ReportUnobservedFault(Coroutine? coroutine, string description, Exception exception)
+    {
+        Log.UnobservedFault(_logger, description, exception);
+        RaiseUnobservedFault(coroutine, exception);
+    }
 
     /// <summary>
     /// Takes back the extras of an ended coroutine when nothing in them can still be read. Joiner lists are
@@ -342,10 +380,9 @@ public sealed partial class EventLoop
         }
 
         coroutine._extras = null;
-        if (extras.TakeJoiners() is { } joiners && _waiterListPool.Count < ExtrasPoolLimit)
-        {
-            _waiterListPool.Push(joiners);
-        }
+        ReturnWaiterList(extras.Joiners);
+        ReturnWaiterList(extras.Watchers);
+        extras.Joiners = extras.Watchers = null;
 
         if (_extrasPool.Count < ExtrasPoolLimit)
         {
