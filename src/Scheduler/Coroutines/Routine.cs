@@ -22,7 +22,7 @@ namespace Scheduler;
 /// }
 /// </code>
 /// </example>
-public static class Routine
+public static partial class Routine
 {
     /// <summary>Creates the value a routine yields to end with <paramref name="value"/>.</summary>
     /// <remarks>

@@ -202,9 +202,14 @@ public sealed partial class EventLoop
         }
 
         _homeThreadId = me;
+        InstallSynchronizationContext(); // async methods started on the loop resume on it (Bridges/EventLoop.Async.cs)
     }
 
-    private void ExitDriver() => Volatile.Write(ref _driverThreadId, 0);
+    private void ExitDriver()
+    {
+        RestoreSynchronizationContext();
+        Volatile.Write(ref _driverThreadId, 0);
+    }
 
     /// <summary>Throws unless the calling thread owns the loop.</summary>
     private void CheckAccess()

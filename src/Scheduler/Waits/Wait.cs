@@ -24,7 +24,7 @@ namespace Scheduler;
 /// }
 /// </code>
 /// </example>
-public static class Wait
+public static partial class Wait
 {
     /// <summary>Gets the wait for the next round: the same as <c>yield return null</c> and <c>Wait.Ticks(1)</c>.</summary>
     public static WaitCondition NextTick => RoundsWait.NextRound;
