@@ -9,11 +9,25 @@ internal sealed class CompositeGrant : IPendingGrant
 
     public void Add(IPendingGrant grant) => _grants.Add(grant);
 
+    /// <summary>Accepts every grant, even when one throws (it faults the coroutine), so none is left in limbo.</summary>
     public void Accept(Coroutine coroutine)
     {
+        Exception? first = null;
         foreach (IPendingGrant grant in _grants)
         {
-            grant.Accept(coroutine);
+            try
+            {
+                grant.Accept(coroutine);
+            }
+            catch (Exception ex)
+            {
+                first ??= ex; // the first one faults the coroutine; the grants after it are still accepted
+            }
+        }
+
+        if (first is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
         }
     }
 
