@@ -1,3 +1,5 @@
+using System.Collections;
+
 namespace Scheduler.Benchmarks.Quick;
 
 /// <summary>What one allocation workload measured.</summary>
@@ -27,7 +29,112 @@ internal static class Allocations
         PlainYields(tasks: 1_000, yields: 1_000),
         FreshWaitFor(tasks: 1_000, sleeps: 100),
         Joins(pairs: 10_000),
+        SignalPingPong(roundTrips: 10_000),
+        SemaphoreHandOff(handOffs: 10_000),
+        ChannelPingPong(roundTrips: 10_000),
     ];
+
+    // Two coroutines bounce control through two auto-reset signals: each Set wakes the other, which waits again.
+    private static AllocationResult SignalPingPong(int roundTrips)
+    {
+        using var loop = new EventLoop(new VirtualClock());
+        return Worst(
+            $"signal ping-pong (auto-reset, {roundTrips:N0} round trips)",
+            loop,
+            () =>
+            {
+                var ping = new Signal(loop, autoReset: true);
+                var pong = new Signal(loop, autoReset: true);
+                loop.Spawn(SignalPlayer(ping, pong, roundTrips, serves: true));
+                loop.Spawn(SignalPlayer(pong, ping, roundTrips, serves: false));
+                return roundTrips;
+            },
+            "round trip");
+    }
+
+    private static IEnumerator SignalPlayer(Signal mine, Signal other, int roundTrips, bool serves)
+    {
+        for (int i = 0; i < roundTrips; i++)
+        {
+            if (serves)
+            {
+                other.Set();
+            }
+
+            yield return mine.Wait();
+            if (!serves)
+            {
+                other.Set();
+            }
+        }
+    }
+
+    // Two coroutines share one permit: each takes it, holds it for a round, and releases it to the other.
+    private static AllocationResult SemaphoreHandOff(int handOffs)
+    {
+        using var loop = new EventLoop(new VirtualClock());
+        return Worst(
+            $"semaphore hand-off (1 permit, {handOffs:N0} hand-offs)",
+            loop,
+            () =>
+            {
+                var permit = new CoroutineSemaphore(loop, initialCount: 1);
+                loop.Spawn(PermitHolder(permit, handOffs / 2));
+                loop.Spawn(PermitHolder(permit, handOffs / 2));
+                return handOffs;
+            },
+            "hand-off");
+    }
+
+    private static IEnumerator PermitHolder(CoroutineSemaphore permit, int times)
+    {
+        for (int i = 0; i < times; i++)
+        {
+            yield return permit.Wait();
+            yield return null;
+            permit.Release();
+        }
+    }
+
+    // An item bounced between two coroutines through two channels; each reads with one reused read wait.
+    private static AllocationResult ChannelPingPong(int roundTrips)
+    {
+        using var loop = new EventLoop(new VirtualClock());
+
+        // The channels and their read waits (one per reader, reused for every item) are made once, outside the
+        // window, so what is counted is the cost per item, not the cost of a new channel's first buffer.
+        var there = new MessageChannel<int>(loop);
+        var back = new MessageChannel<int>(loop);
+        ReadWait<int> readThere = there.Read();
+        ReadWait<int> readBack = back.Read();
+        return Worst(
+            $"channel ping-pong ({roundTrips:N0} round trips)",
+            loop,
+            () =>
+            {
+                loop.Spawn(ChannelPlayer(readBack, there, roundTrips, serves: true));
+                loop.Spawn(ChannelPlayer(readThere, back, roundTrips, serves: false));
+                return roundTrips;
+            },
+            "round trip");
+    }
+
+    private static IEnumerator ChannelPlayer(ReadWait<int> read, MessageChannel<int> outbox, int roundTrips, bool serves)
+    {
+        for (int i = 0; i < roundTrips; i++)
+        {
+            if (serves)
+            {
+                outbox.TryWrite(i);
+            }
+
+            yield return read;
+            if (!serves)
+            {
+                outbox.TryWrite(read.Value);
+            }
+        }
+    }
 
     private static AllocationResult PlainYields(int tasks, int yields)
     {
