@@ -64,8 +64,7 @@ internal sealed class LoopSynchronizationContext(EventLoop loop) : Synchronizati
             }
         });
 
-        // allowed: a foreign thread waits for the loop, as Send requires; the loop thread never gets here.
-        done.Wait();
+        done.Wait(); // allowed: a foreign thread waits for the loop, as Send requires; the loop thread never gets here
         error?.Throw();
     }
 

@@ -41,7 +41,7 @@ public static partial class TaskBridge
     {
         Task<T> task = start() ?? throw NullTask(start);
         yield return task;
-        yield return Routine.Return(task.GetAwaiter().GetResult()); // completed successfully, or the coroutine would not be here
+        yield return Routine.Return(task.GetAwaiter().GetResult()); // allowed: completed successfully (else the coroutine would not be here), so it returns at once
     }
 
     private static InvalidOperationException NullTask(Delegate start) =>

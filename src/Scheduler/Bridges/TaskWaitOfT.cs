@@ -30,7 +30,7 @@ public sealed class TaskWait<T> : WaitCondition
     /// <exception cref="InvalidOperationException">The task has not completed yet.</exception>
     /// <exception cref="OperationCanceledException">The task was canceled.</exception>
     public T Result => _task.IsCompleted
-        ? _task.GetAwaiter().GetResult() // completed: returns or throws at once, unwrapped
+        ? _task.GetAwaiter().GetResult() // allowed: completed, so it returns or throws at once, unwrapped
         : throw new InvalidOperationException(
             $"{TaskWait.Describe(_task)} has not completed yet (its status is {_task.Status}); read Result after 'yield return' of the wait.");
 

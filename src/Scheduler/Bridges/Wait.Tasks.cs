@@ -52,7 +52,7 @@ public static partial class Wait
     {
         if (task.IsCompletedSuccessfully)
         {
-            task.GetAwaiter().GetResult(); // completed: consumes it (a pooled source is released) without blocking
+            task.GetAwaiter().GetResult(); // allowed: completed, so this consumes it (a pooled source is released) without blocking
             return new TaskWait(Task.CompletedTask);
         }
 
@@ -69,7 +69,7 @@ public static partial class Wait
     /// <param name="task">The value task to wait for.</param>
     /// <returns>A wait whose <see cref="TaskWait{T}.Result"/> holds the value once the coroutine has resumed.</returns>
     public static TaskWait<T> ForTask<T>(ValueTask<T> task) =>
-        new(task.IsCompletedSuccessfully ? Task.FromResult(task.Result) : task.AsTask());
+        new(task.IsCompletedSuccessfully ? Task.FromResult(task.Result) : task.AsTask()); // allowed: Result only when completed
 
     /// <summary>Runs <paramref name="work"/> on the thread pool and creates a wait for its value, so CPU-heavy work never blocks the loop.</summary>
     /// <remarks>

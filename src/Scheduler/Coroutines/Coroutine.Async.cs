@@ -43,7 +43,7 @@ public partial class Coroutine
                 exception = extras?.Exception;
                 return exception is not null;
             case CoroutineState.Completed when needsValue:
-                value = extras?.Result;
+                value = extras?.Returned;
                 return value is not null;
             default:
                 return true;

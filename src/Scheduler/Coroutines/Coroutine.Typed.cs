@@ -28,7 +28,7 @@ public sealed class Coroutine<T> : Coroutine
         get
         {
             ThrowUnlessCompleted();
-            ReturnValue.TryRead(_extras!.Result, out T value);
+            ReturnValue.TryRead(_extras!.Returned, out T value);
             return value;
         }
     }

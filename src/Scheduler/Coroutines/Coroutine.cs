@@ -89,7 +89,7 @@ public partial class Coroutine : WaitCondition, IWaiter
         get
         {
             ThrowUnlessCompleted();
-            return _extras?.Result?.BoxedValue;
+            return _extras?.Returned?.BoxedValue;
         }
     }
 

@@ -30,7 +30,7 @@ internal sealed class CoroutineExtras
     public object? ParkedOn;
 
     /// <summary>The value the root routine returned, or null.</summary>
-    public ReturnValue? Result;
+    public ReturnValue? Returned;
 
     /// <summary>The fault (or, with <see cref="CoroutineFlags.PendingFault"/>, the fault to end with).</summary>
     public Exception? Exception;
@@ -42,7 +42,7 @@ internal sealed class CoroutineExtras
     public SettledWait? Settled;
 
     /// <summary>Whether nothing here can be read through the ended coroutine's public members any more.</summary>
-    public bool IsRecyclable => Name is null && Result is null && Exception is null && Settled is null && Grant is null;
+    public bool IsRecyclable => Name is null && Returned is null && Exception is null && Settled is null && Grant is null;
 
     /// <summary>Clears the extras for reuse by another coroutine, keeping a small frame stack.</summary>
     public void Reset()

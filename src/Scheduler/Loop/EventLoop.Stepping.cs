@@ -232,7 +232,7 @@ public sealed partial class EventLoop
 
         if (returned is not null)
         {
-            coroutine.LoopExtras.Result = returned;
+            coroutine.LoopExtras.Returned = returned;
         }
 
         // A coroutine that canceled itself in the step that returned still ends canceled.
