@@ -478,4 +478,47 @@ public class RoundTests
             trace.Add($"Dispose@{round()}");
         }
     }
+
+    [Test]
+    public void Spawn_ManyDuringAStep_QueueGrowsUnderTheRunningCoroutineWithoutLosingIt()
+    {
+        // The ready queue keeps the running coroutine in its slot (that is where Current reads it), so growing
+        // the queue in the middle of a step must carry it along: Current stays right, the spawner is requeued
+        // once, and every child runs exactly once, next round, in spawn order.
+        using var loop = new EventLoop(new VirtualClock());
+        var trace = new Trace();
+        Coroutine? seenAfterSpawns = null;
+        Coroutine spawner = loop.Spawn(Spawner(), "spawner");
+
+        long steps = loop.RunUntilIdle();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(seenAfterSpawns, Is.SameAs(spawner));
+            Assert.That(trace.Events, Has.Count.EqualTo(101));
+            Assert.That(trace.Events[0], Is.EqualTo("child0@2"));
+            Assert.That(trace.Events[99], Is.EqualTo("child99@2"));
+            Assert.That(trace.Events[100], Is.EqualTo("spawner-end@2"));
+            Assert.That(steps, Is.EqualTo(102));
+            Assert.That(loop.LiveCount, Is.Zero);
+        });
+
+        IEnumerator Spawner()
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                loop.Spawn(Child(i));
+            }
+
+            seenAfterSpawns = loop.Current;
+            yield return null;
+            trace.Add($"spawner-end@{loop.TickCount}");
+        }
+
+        IEnumerator Child(int i)
+        {
+            trace.Add($"child{i}@{loop.TickCount}");
+            yield break;
+        }
+    }
 }
