@@ -103,7 +103,7 @@ public sealed partial class EventLoop
         }
     }
 
-    internal void ReportDroppedContinuation() => BridgeLog.ContinuationDropped(_logger);
+    internal void ReportDroppedContinuation() => Log.ContinuationDropped(_logger);
 
     /// <summary>Called by <see cref="EnterDriver"/> once the calling thread holds the driver role.</summary>
     private void InstallSynchronizationContext()

@@ -20,4 +20,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 4, EventName = "FaultHandlerFault", Level = LogLevel.Error,
         Message = "An UnobservedFault event handler threw")]
     public static partial void FaultHandlerFault(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 30, EventName = "ContinuationDropped", Level = LogLevel.Warning,
+        Message = "A continuation was posted to the SynchronizationContext of a disposed event loop and was dropped; the async method it belongs to will not resume")]
+    public static partial void ContinuationDropped(ILogger logger);
 }
