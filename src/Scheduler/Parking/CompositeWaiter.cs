@@ -9,25 +9,21 @@ namespace Scheduler;
 internal sealed class CompositeWaiter
 {
     private readonly IWaiter _owner;
-    private readonly WaitCondition _condition;
     private readonly AnyWait? _any;
     private readonly WaitBranch[] _branches;
     private int _remaining;
     private bool _done;
     private CompositeGrant? _grants;
 
-    private CompositeWaiter(IWaiter owner, WaitCondition condition, AnyWait? any, int count)
+    private CompositeWaiter(IWaiter owner, AnyWait? any, int count)
     {
         _owner = owner;
-        _condition = condition;
         _any = any;
         _branches = new WaitBranch[count];
         _remaining = count;
     }
 
-    public WaitCondition Condition => _condition;
-
-    public static void Park(EventLoop loop, IWaiter owner, WaitCondition[] children, WaitCondition condition, AnyWait? any)
+    public static void Park(EventLoop loop, IWaiter owner, WaitCondition[] children, AnyWait? any)
     {
         if (children.Length == 0)
         {
@@ -35,7 +31,7 @@ internal sealed class CompositeWaiter
             return;
         }
 
-        var composite = new CompositeWaiter(owner, condition, any, children.Length);
+        var composite = new CompositeWaiter(owner, any, children.Length);
         owner.ParkKind = ParkKind.Composite;
         owner.ParkedOn = composite;
         for (int i = 0; i < children.Length && !composite._done; i++)

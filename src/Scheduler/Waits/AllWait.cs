@@ -6,7 +6,7 @@ internal sealed class AllWait(WaitCondition[] children) : WaitCondition
     public WaitCondition[] Children { get; } = children;
 
     internal override void Park(EventLoop loop, IWaiter waiter) =>
-        CompositeWaiter.Park(loop, waiter, Children, this, any: null);
+        CompositeWaiter.Park(loop, waiter, Children, any: null);
 
     public override string ToString() => $"Wait.All({string.Join(", ", (object[])Children)})";
 }

@@ -33,7 +33,7 @@ public sealed class AnyWait : WaitCondition
     internal void RecordFired(int index) => FiredIndex = index;
 
     internal override void Park(EventLoop loop, IWaiter waiter) =>
-        CompositeWaiter.Park(loop, waiter, _children, this, any: this);
+        CompositeWaiter.Park(loop, waiter, _children, any: this);
 
     /// <inheritdoc/>
     public override string ToString() => $"Wait.Any({string.Join(", ", (object[])_children)})";
