@@ -46,7 +46,7 @@ public sealed partial class EventLoop
     /// coroutines that do.</para>
     /// <para>Returns once the new thread has taken the loop's thread role (or <see cref="Run"/> has already
     /// returned or failed), so from then on the calling thread is a foreign thread: its spawns and posts go
-    /// through the inbox. The thread is a background thread named "EventLoop", not a pool thread: the loop sleeps
+    /// through the inbox. The thread is a background thread named after the loop (<see cref="Name"/>), not a pool thread: the loop sleeps
     /// on it when idle. The task completes (never canceled) when <see cref="Run"/> returns, also when the token stopped it,
     /// and faults with the exception <see cref="Run"/> threw, such as the <see cref="InvalidOperationException"/>
     /// of a loop that another thread already drives. Its continuations never run on the loop thread.</para>
@@ -72,7 +72,7 @@ public sealed partial class EventLoop
         })
         {
             IsBackground = true,
-            Name = "EventLoop",
+            Name = Name,
         };
         thread.Start();
 

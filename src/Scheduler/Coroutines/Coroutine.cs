@@ -32,7 +32,7 @@ namespace Scheduler;
 [DebuggerDisplay("{ToString(),nq}: {State}, {Steps} steps")]
 public partial class Coroutine : WaitCondition, IWaiter
 {
-    // Fields are laid out for a plain task to stay at 64 bytes; rarely used state lives in _extras.
+    // Fields are laid out for a plain task to stay at 72 bytes; rarely used state lives in _extras.
 
     /// <summary>The running frame: the routine whose MoveNext the next step calls. Null once ended.</summary>
     internal IEnumerator? _frame;
@@ -40,6 +40,9 @@ public partial class Coroutine : WaitCondition, IWaiter
     internal CoroutineExtras? _extras;
     private readonly long _id;
     internal long _steps;
+
+    /// <summary>The loop clock's timestamp when the coroutine started (was admitted to the loop), for its age in dumps.</summary>
+    internal long _spawnedAt;
     private int _slot;
     internal CoroutineState _state;
     private ParkKind _parkKind;

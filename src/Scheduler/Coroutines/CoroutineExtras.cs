@@ -41,6 +41,9 @@ internal sealed class CoroutineExtras
     /// <summary>The cached wait returned by <see cref="Wait.Settled(Coroutine)"/>.</summary>
     public SettledWait? Settled;
 
+    /// <summary>The state of the logging scope each step runs in, when the loop's <c>LogScopes</c> is on.</summary>
+    public CoroutineLogScope? LogScope;
+
     /// <summary>Whether nothing here can be read through the ended coroutine's public members any more.</summary>
     public bool IsRecyclable => Name is null && Returned is null && Exception is null && Settled is null && Grant is null;
 
@@ -48,6 +51,7 @@ internal sealed class CoroutineExtras
     public void Reset()
     {
         ParkedOn = null;
+        LogScope = null;
         if (Stack is { Capacity: > RetainedCapacity })
         {
             Stack = null;

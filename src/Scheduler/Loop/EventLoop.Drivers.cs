@@ -26,6 +26,38 @@ public sealed partial class EventLoop
         }
     }
 
+    /// <summary>Runs exactly one step: the next step of the current round, or, when no round is under way, the first step of a new one.</summary>
+    /// <remarks>
+    /// For tests and debuggers that walk a round step by step. Starting a new round runs its phases (a) and (b)
+    /// (the inbox, due timers and predicates) as <see cref="Tick"/> does; <see cref="TickCount"/> counts it
+    /// when it starts. A round left half-done is finished by the next <see cref="Tick"/> (which then runs only
+    /// the rest of that round) or by any other driver before it starts new rounds, so rounds keep their
+    /// meaning whatever mix of drivers runs them. Never moves the clock and never sleeps.
+    /// </remarks>
+    /// <returns>True when a step ran; false when the new round had nothing ready.</returns>
+    /// <exception cref="InvalidOperationException">Called from inside a step, or while another thread runs a driver.</exception>
+    /// <exception cref="ObjectDisposedException">The loop has been disposed.</exception>
+    public bool RunOneStep()
+    {
+        EnterDriver();
+        try
+        {
+            int steps = _roundRemaining > 0 ? _roundRemaining : BeginRound();
+            if (steps == 0)
+            {
+                return false;
+            }
+
+            _roundRemaining = steps - 1;
+            RunSteps(1, quietRoundBudget: 0);
+            return true;
+        }
+        finally
+        {
+            ExitDriver();
+        }
+    }
+
     /// <summary>Runs rounds until the loop is idle, and returns the steps it ran.</summary>
     /// <remarks>
     /// Idle means a round ran no step and no <see cref="Wait.Ticks"/> wait is pending. With a
@@ -90,6 +122,7 @@ public sealed partial class EventLoop
     public void Run(CancellationToken cancellationToken = default)
     {
         EnterDriver();
+        AttachWatchdog();
         try
         {
             using CancellationTokenRegistration registration = cancellationToken.Register(static state => ((EventLoop)state!).SignalWake(), this);
@@ -110,6 +143,7 @@ public sealed partial class EventLoop
         }
         finally
         {
+            DetachWatchdog();
             ExitDriver();
         }
     }
@@ -201,6 +235,12 @@ public sealed partial class EventLoop
     /// <exception cref="InvalidOperationException">The loop became idle on a virtual clock before the coroutine ended, or the routine returned no <typeparamref name="T"/>.</exception>
     public T RunUntilComplete<T>(IEnumerator routine, string? name = null) => RunUntilComplete(Spawn<T>(routine, name));
 
+    /// <summary>Starts watching for slow steps while <see cref="Run"/> drives (see Diagnostics: the blocking watchdog).</summary>
+    partial void AttachWatchdog();
+
+    /// <summary>Stops watching for slow steps when <see cref="Run"/> returns.</summary>
+    partial void DetachWatchdog();
+
     /// <summary>Work that the next round has for certain: queued steps, round waits, posts, timers whose alarm rang. (Predicates are checked by running the round.)</summary>
     private bool HasWorkForNextRound => _ready.Count > 0 || _roundTimers.Count > 0 || InboxHasItems || _timersDue;
 
@@ -209,6 +249,18 @@ public sealed partial class EventLoop
     /// rounds after it that have only steps to run (see <see cref="RunSteps"/>). Returns the steps run.
     /// </summary>
     private long RunRound(long quietRoundBudget = 0)
+    {
+        if (_roundRemaining > 0)
+        {
+            return FinishPausedRound(); // RunOneStep stopped in the middle of a round: that round comes first
+        }
+
+        int steps = BeginRound();
+        return steps > 0 ? RunSteps(steps, quietRoundBudget) : 0;
+    }
+
+    /// <summary>Phases (a) and (b) of a new round; returns how many coroutines phase (c) steps.</summary>
+    private int BeginRound()
     {
         _tickCount++;
         if (InboxHasItems)
@@ -221,8 +273,14 @@ public sealed partial class EventLoop
             FireDueWaits();
         }
 
-        int steps = _ready.Count;
-        return steps > 0 ? RunSteps(steps, quietRoundBudget) : 0;
+        return BeginSteps();
+    }
+
+    private long FinishPausedRound()
+    {
+        int steps = _roundRemaining;
+        _roundRemaining = 0;
+        return RunSteps(steps, quietRoundBudget: 0);
     }
 
     /// <summary>A listing of the live coroutines, oldest first, for failure messages.</summary>

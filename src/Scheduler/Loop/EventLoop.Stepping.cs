@@ -15,7 +15,14 @@ public sealed partial class EventLoop
     /// round of one busy coroutine costs little more than its step. One exception handler covers it all, so a
     /// step has no handler frame of its own and inlines here; after a fault the batch goes on. Returns the steps run.
     /// </summary>
-    private long RunSteps(int steps, long quietRoundBudget)
+    private long RunSteps(int steps, long quietRoundBudget) => _observers.Length == 0
+        ? RunSteps<Unobserved>(steps, quietRoundBudget)
+        : RunSteps<Observed>(steps, quietRoundBudget);
+
+    // The JIT compiles RunSteps once per hook type: for Unobserved the calls are empty and vanish, so the fast
+    // path carries no test for observers at all; Observed calls every registered StepObserver.
+    private long RunSteps<THooks>(int steps, long quietRoundBudget)
+        where THooks : struct, IStepHooks
     {
         long total = 0;
         int done = 0;
@@ -30,7 +37,9 @@ public sealed partial class EventLoop
                     {
                         coroutine = _ready.DequeueRunning();
                         done++;
+                        default(THooks).Before(this, coroutine);
                         Step(coroutine);
+                        default(THooks).After(this, coroutine);
                         _ready.EndRunning();
                     }
 
@@ -41,14 +50,66 @@ public sealed partial class EventLoop
                     }
 
                     _tickCount++; // the next round begins: its phases (a) and (b) have nothing to do
-                    steps = _ready.Count;
+                    steps = BeginSteps();
                     done = 0;
                 }
             }
             catch (Exception ex)
             {
                 Unwind(coroutine!, ex);
+                default(THooks).After(this, coroutine!);
                 _ready.EndRunning();
+            }
+        }
+    }
+
+    /// <summary>Phase (c) begins: the number of coroutines it steps, permuted first in shuffle mode.</summary>
+    private int BeginSteps()
+    {
+        int steps = _ready.Count;
+        if (_shuffle is not null && steps > 1)
+        {
+            _ready.Shuffle(steps, _shuffle);
+        }
+
+        return steps;
+    }
+
+    private interface IStepHooks
+    {
+        void Before(EventLoop loop, Coroutine coroutine);
+
+        void After(EventLoop loop, Coroutine coroutine);
+    }
+
+    private readonly struct Unobserved : IStepHooks
+    {
+        public void Before(EventLoop loop, Coroutine coroutine)
+        {
+        }
+
+        public void After(EventLoop loop, Coroutine coroutine)
+        {
+        }
+    }
+
+    private readonly struct Observed : IStepHooks
+    {
+        public void Before(EventLoop loop, Coroutine coroutine)
+        {
+            foreach (StepObserver observer in loop._observers)
+            {
+                observer.BeforeStep(coroutine);
+            }
+        }
+
+        // In reverse, so observers nest: the first registered is outermost (a logging scope around a trace).
+        public void After(EventLoop loop, Coroutine coroutine)
+        {
+            StepObserver[] observers = loop._observers;
+            for (int i = observers.Length - 1; i >= 0; i--)
+            {
+                observers[i].AfterStep(coroutine);
             }
         }
     }
@@ -304,6 +365,11 @@ public sealed partial class EventLoop
             IPendingGrant grant = coroutine._extras!.Grant!;
             coroutine._extras.Grant = null;
             grant.Decline(this, coroutine);
+        }
+
+        if (state == CoroutineState.Faulted)
+        {
+            _faultCount++;
         }
 
         bool observedByDriver = (coroutine._flags & CoroutineFlags.ObservedByDriver) != 0;

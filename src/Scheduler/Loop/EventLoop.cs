@@ -88,6 +88,16 @@ public sealed partial class EventLoop : IDisposable
     private long _nextId;
     private long _stepCount;
     private long _tickCount;
+    private long _faultCount;
+
+    // Steps of the current round still to run after RunOneStep paused it; the other drivers finish them first.
+    private int _roundRemaining;
+
+    // Step observers (logging scopes, timeline, test traces); empty on the fast path. Copy-on-write.
+    private StepObserver[] _observers = [];
+
+    // Shuffle mode (EventLoopOptions.ShuffleSeed): permutes each round's ready coroutines. Null: FIFO.
+    private readonly Random? _shuffle;
 
     // The coroutine Dispose is disposing; during rounds the running coroutine is read from the ready queue.
     private Coroutine? _disposing;
@@ -116,11 +126,23 @@ public sealed partial class EventLoop : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.Clock, "options.Clock");
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.PredicatePollInterval, TimeSpan.Zero, "options.PredicatePollInterval");
+        if (options.SlowStepThreshold <= TimeSpan.Zero && options.SlowStepThreshold != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(
+                "options.SlowStepThreshold", options.SlowStepThreshold, "The slow-step threshold must be positive, or Timeout.InfiniteTimeSpan to turn the watchdog off.");
+        }
+
         _options = options;
         _clock = options.Clock;
         _clockOrigin = _clock.GetTimestamp();
         _logger = logger ?? options.Logger ?? NullLogger.Instance;
         _homeThreadId = Environment.CurrentManagedThreadId;
+        _shuffle = options.ShuffleSeed is int seed ? new Random(seed) : null;
+        Name = options.Name ?? "event-loop";
+        if (options.LogScopes)
+        {
+            AddObserver(new LogScopeObserver(_logger));
+        }
     }
 
     /// <summary>Raised on the loop thread, once per faulted coroutine, when a coroutine faults and nobody observes it.</summary>
@@ -133,6 +155,12 @@ public sealed partial class EventLoop : IDisposable
     /// throws is logged and does not disturb the loop.
     /// </remarks>
     public event EventHandler<UnobservedFaultEventArgs>? UnobservedFault;
+
+    /// <summary>Gets the loop's name (<see cref="EventLoopOptions.Name"/>, or <c>event-loop</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>Gets how many coroutines have ended faulted, observed or not. Safe to read from any thread.</summary>
+    public long FaultCount => Volatile.Read(ref _faultCount);
 
     /// <summary>Gets the clock the loop's timers run on.</summary>
     public TimeProvider Clock => _clock;
@@ -275,6 +303,8 @@ public sealed partial class EventLoop : IDisposable
                     }
                 }
             }
+
+            ReportLeftovers();
         }
         finally
         {
@@ -283,6 +313,44 @@ public sealed partial class EventLoop : IDisposable
             _alarm?.Dispose();
         }
     }
+
+    /// <summary>Requests cancellation of every live coroutine, as <see cref="Coroutine.Cancel"/> does for one.</summary>
+    /// <remarks>
+    /// What hosts call at shutdown: each coroutine's stack is disposed at its next turn, so every <c>finally</c>
+    /// runs on the loop thread while a driver keeps running rounds. Coroutines are canceled in spawn order.
+    /// Coroutines spawned after the call are not affected. Safe from any thread: from another thread the
+    /// request is posted and applied at the start of the next round.
+    /// </remarks>
+    /// <returns>How many coroutines this call canceled; 0 when called from another thread (the count is not known yet).</returns>
+    /// <exception cref="ObjectDisposedException">Called from another thread after the loop was disposed.</exception>
+    public int CancelAll()
+    {
+        if (!IsLoopThread)
+        {
+            Post(() => CancelAll());
+            return 0;
+        }
+
+        var live = new List<Coroutine>(_live.Values);
+        live.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+        int canceled = 0;
+        foreach (Coroutine coroutine in live)
+        {
+            canceled += coroutine.Cancel() ? 1 : 0;
+        }
+
+        return canceled;
+    }
+
+    /// <summary>Reports, once every coroutine is disposed, what the loop still held (items buffered in channels).</summary>
+    partial void ReportLeftovers();
+
+    /// <summary>Registers a step observer; the first registered is outermost. Loop thread only.</summary>
+    internal void AddObserver(StepObserver observer) => _observers = [.. _observers, observer];
+
+    /// <summary>Removes a step observer registered with <see cref="AddObserver"/>. Loop thread only.</summary>
+    internal void RemoveObserver(StepObserver observer) =>
+        _observers = Array.FindAll(_observers, o => !ReferenceEquals(o, observer));
 
     /// <summary>Describes a routine by its method name: <c>Countdown</c> rather than <c>&lt;Countdown&gt;d__3</c>.</summary>
     internal static string DescribeRoutine(IEnumerator routine)
@@ -337,6 +405,7 @@ public sealed partial class EventLoop : IDisposable
         }
 
         _live.Add(routine, coroutine);
+        coroutine._spawnedAt = _clock.GetTimestamp();
         _ready.Enqueue(coroutine);
     }
 

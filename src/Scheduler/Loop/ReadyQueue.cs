@@ -59,6 +59,30 @@ internal sealed class ReadyQueue
         }
     }
 
+    /// <summary>Permutes the first <paramref name="count"/> queued coroutines (Fisher-Yates, driven by <paramref name="random"/>).</summary>
+    public void Shuffle(int count, Random random)
+    {
+        for (int i = count - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            ref Slot a = ref _slots[(_head + i) % _slots.Length];
+            ref Slot b = ref _slots[(_head + j) % _slots.Length];
+            (a, b) = (b, a);
+        }
+    }
+
+    /// <summary>Copies the queued coroutines, head first, for diagnostics.</summary>
+    public Coroutine[] ToArray()
+    {
+        var items = new Coroutine[_count];
+        for (int i = 0; i < _count; i++)
+        {
+            items[i] = _slots[(_head + i) % _slots.Length].Coroutine!;
+        }
+
+        return items;
+    }
+
     private void Grow()
     {
         var bigger = new Slot[_slots.Length * 2];

@@ -266,7 +266,7 @@ public class CoroutineAwaitTests
             Assert.That(trace.ToString(), Is.EqualTo("1 2 3"));
             Assert.That(body.State, Is.EqualTo(CoroutineState.Completed));
             Assert.That(loopThread, Is.Not.EqualTo(callerThread));
-            Assert.That(loopThreadName, Is.EqualTo("EventLoop"));
+            Assert.That(loopThreadName, Is.EqualTo("event-loop")); // the loop's Name
         });
 
         IEnumerator Body()
