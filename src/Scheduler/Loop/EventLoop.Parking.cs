@@ -15,6 +15,9 @@ public sealed partial class EventLoop
     /// <summary>The loop's time: clock ticks elapsed since the loop was created. Read when a timer is set or fires.</summary>
     private long NowTicks => _clock.GetElapsedTime(_clockOrigin).Ticks;
 
+    /// <summary>How long until the earliest timer is due (zero if overdue), or null when no timer is pending. For the test kit.</summary>
+    internal TimeSpan? DelayToNextTimer => _timers.Count == 0 ? null : TimeSpan.FromTicks(Math.Max(0, _timers.MinDue - NowTicks));
+
     internal void ParkTimer(IWaiter waiter, TimeSpan delay)
     {
         long now = NowTicks;

@@ -4,13 +4,19 @@ namespace Scheduler.Tests.Docs;
 
 /// <summary>
 /// Keeps the docs honest: every C# block in README.md and docs/*.md must be a snippet quoted verbatim from a
-/// sample under src/Samples, announced by <c>&lt;!-- snippet:NAME --&gt;</c> on the line before its fence. The
-/// sample marks the same code with <c>// &lt;snippet:NAME&gt;</c> and <c>// &lt;/snippet:NAME&gt;</c>. Samples are
-/// compiled and run by CI, so a quoted block cannot show an API that does not exist.
+/// sample under src/Samples or a test-kit example under tests/Scheduler.Testing.Tests/Examples, announced by
+/// <c>&lt;!-- snippet:NAME --&gt;</c> on the line before its fence. The source marks the same code with
+/// <c>// &lt;snippet:NAME&gt;</c> and <c>// &lt;/snippet:NAME&gt;</c>. Samples are compiled and run by CI, and
+/// the kit's examples are NUnit tests that run with the suite, so a quoted block cannot show an API that does
+/// not exist.
 /// </summary>
 public partial class DocSnippetTests
 {
     private static readonly string[] s_csharpFences = ["```csharp", "```cs", "```c#"];
+
+    // Where quoted code lives: the samples, and the test kit's examples, which are NUnit tests because that is
+    // the code a user of the kit writes (docs/testing.md quotes them).
+    private static readonly string[] s_snippetFolders = ["src/Samples", "tests/Scheduler.Testing.Tests/Examples"];
 
     public static IEnumerable<TestCaseData> DocFiles()
     {
@@ -46,7 +52,7 @@ public partial class DocSnippetTests
         Assert.Multiple(() =>
         {
             Assert.That(problems, Is.Empty, string.Join(Environment.NewLine, problems));
-            Assert.That(snippets, Is.Not.Empty, "No // <snippet:NAME> markers found under src/Samples.");
+            Assert.That(snippets, Is.Not.Empty, "No // <snippet:NAME> markers found under src/Samples or tests/Scheduler.Testing.Tests/Examples.");
         });
     }
 
@@ -172,7 +178,7 @@ public partial class DocSnippetTests
     {
         if (!snippets.TryGetValue(name, out Snippet? snippet))
         {
-            problems.Add($"{doc}:{docLine}: snippet '{name}' is not defined in any src/Samples/**/*.cs file " +
+            problems.Add($"{doc}:{docLine}: snippet '{name}' is not defined in any src/Samples/**/*.cs or tests/Scheduler.Testing.Tests/Examples/**/*.cs file " +
                 $"(expected // <snippet:{name}> ... // </snippet:{name}>).");
             return;
         }
@@ -199,8 +205,8 @@ public partial class DocSnippetTests
     {
         problems = [];
         var snippets = new Dictionary<string, Snippet>(StringComparer.Ordinal);
-        string samples = Path.Combine(root, "src", "Samples");
-        IEnumerable<string> files = Directory.GetFiles(samples, "*.cs", SearchOption.AllDirectories)
+        IEnumerable<string> files = s_snippetFolders
+            .SelectMany(folder => Directory.GetFiles(Path.Combine(root, folder), "*.cs", SearchOption.AllDirectories))
             .Where(static f => !IsBuildOutput(f))
             .Order(StringComparer.Ordinal);
         foreach (string file in files)
