@@ -58,25 +58,31 @@ namespace Scheduler;
 /// </code>
 /// </example>
 [DebuggerDisplay("{ToString(),nq}: {_buffer.Count} buffered, {_inFlight} handed to readers, completed: {_completed}")]
-public sealed partial class MessageChannel<T>
+public sealed partial class MessageChannel<T> : IChannelDiagnostics
 {
     private readonly EventLoop _loop;
     private readonly int _capacity; // int.MaxValue when unbounded
+    private readonly string? _name;
+    private readonly string _kind; // "channel", or "mailbox" for the channel inside a Mailbox<T>
     private readonly ItemQueue<T> _buffer = new();
-    private readonly WaiterList _readers = new();
-    private readonly WaiterList _writers = new();
+    private readonly WaiterList _readers;
+    private readonly WaiterList _writers;
+
+    // Write waits of writers that waited and have resumed, for reuse (see WriteWait). At most one per writer that
+    // can be waiting at once, and never more than SpareWriteLimit, so one burst of writers is not kept forever.
+    private const int SpareWriteLimit = 64;
+    private readonly Stack<WriteWait<T>> _spareWrites = new();
     private int _inFlight; // items handed to a waiting reader that has not taken them yet
     private bool _completed;
     private Exception? _error;
 
     /// <summary>Creates an unbounded channel on <paramref name="loop"/>: writes never wait.</summary>
     /// <param name="loop">The loop whose coroutines use the channel.</param>
+    /// <param name="name">A name for task dumps, logs and messages (<c>reading channel 'orders'</c>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="loop"/> is null.</exception>
-    public MessageChannel(EventLoop loop)
+    public MessageChannel(EventLoop loop, string? name = null)
+        : this(loop ?? throw new ArgumentNullException(nameof(loop)), int.MaxValue, name, "channel")
     {
-        ArgumentNullException.ThrowIfNull(loop);
-        _loop = loop;
-        _capacity = int.MaxValue;
     }
 
     /// <summary>Creates a bounded channel on <paramref name="loop"/> that holds at most <paramref name="capacity"/> items.</summary>
@@ -87,18 +93,31 @@ public sealed partial class MessageChannel<T>
     /// </remarks>
     /// <param name="loop">The loop whose coroutines use the channel.</param>
     /// <param name="capacity">The most items the channel holds; at least 1.</param>
+    /// <param name="name">A name for task dumps, logs and messages (<c>writing channel 'orders' (full, 8/8)</c>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="loop"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is less than 1.</exception>
-    public MessageChannel(EventLoop loop, int capacity)
+    public MessageChannel(EventLoop loop, int capacity, string? name = null)
+        : this(loop ?? throw new ArgumentNullException(nameof(loop)), ValidCapacity(capacity), name, "channel")
     {
-        ArgumentNullException.ThrowIfNull(loop);
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+    }
+
+    /// <summary>The channel of a <see cref="Mailbox{T}"/>: unbounded, described as a mailbox.</summary>
+    internal MessageChannel(EventLoop loop, int capacity, string? name, string kind)
+    {
         _loop = loop;
         _capacity = capacity;
+        _name = name;
+        _kind = kind;
+        _readers = new WaiterList(this);
+        _writers = new WaiterList(this);
+        loop.RegisterChannel(this); // weakly: for the snapshot's channel list and the leftovers report at Dispose
     }
 
     /// <summary>Gets the loop whose coroutines use the channel.</summary>
     public EventLoop Loop => _loop;
+
+    /// <summary>Gets the name given at creation, or null.</summary>
+    public string? Name => _name;
 
     /// <summary>Gets the most items the channel holds, or null when it is unbounded.</summary>
     public int? Capacity => _capacity == int.MaxValue ? null : _capacity;
@@ -186,6 +205,14 @@ public sealed partial class MessageChannel<T>
         return true;
     }
 
+    internal void ReturnWriteWait(WriteWait<T> write)
+    {
+        if (_spareWrites.Count < SpareWriteLimit)
+        {
+            _spareWrites.Push(write);
+        }
+    }
+
     /// <summary>Creates a wait that writes <paramref name="item"/>, waiting for room while a bounded channel is full.</summary>
     /// <remarks>
     /// <para>Yield the result: <c>yield return channel.Write(item);</c>. Like the BCL's <c>WriteAsync</c>, the
@@ -200,7 +227,10 @@ public sealed partial class MessageChannel<T>
     /// <see cref="ChannelClosedException"/> whose inner exception is the completion error, if any.</para>
     /// </remarks>
     /// <param name="item">The item to write.</param>
-    /// <returns>A wait to yield; it allocates only when the writer has to wait.</returns>
+    /// <returns>
+    /// A wait to yield, once. When the writer has to wait, the wait comes from a pool that it returns to when the
+    /// writer resumes, so a producer held back by a full channel allocates nothing per item in steady state.
+    /// </returns>
     /// <exception cref="ChannelClosedException">The channel is completed.</exception>
     /// <exception cref="InvalidOperationException">Called from a thread other than the loop's.</exception>
     public WaitCondition Write(T item)
@@ -217,7 +247,7 @@ public sealed partial class MessageChannel<T>
             return Wait.NextTick;
         }
 
-        return new WriteWait<T>(this, item);
+        return (_spareWrites.TryPop(out WriteWait<T>? spare) ? spare : new WriteWait<T>(this)).Rent(item);
     }
 
     /// <summary>Takes the first buffered item, without waiting.</summary>
@@ -292,8 +322,31 @@ public sealed partial class MessageChannel<T>
         return true;
     }
 
-    /// <summary>Describes the channel for messages: its item type and capacity.</summary>
-    /// <returns>For example <c>MessageChannel&lt;Int32&gt; (capacity 4)</c>.</returns>
+    /// <summary>Describes the channel for messages: its item type, its name if it has one, and its capacity.</summary>
+    /// <returns>For example <c>MessageChannel&lt;Int32&gt; (capacity 4)</c> or <c>MessageChannel&lt;Int32&gt; 'orders' (unbounded)</c>.</returns>
     public override string ToString() =>
-        $"MessageChannel<{typeof(T).Name}> ({(_capacity == int.MaxValue ? "unbounded" : $"capacity {_capacity}")})";
+        $"MessageChannel<{typeof(T).Name}>{(_name is null ? "" : $" '{_name}'")} ({(_capacity == int.MaxValue ? "unbounded" : $"capacity {_capacity}")})";
+
+    string IChannelDiagnostics.Description =>
+        _name is not null ? $"{_kind} '{_name}'" : $"a {_kind} of {typeof(T).Name}";
+
+    bool IChannelDiagnostics.IsMailbox => _kind == "mailbox";
+
+    int IChannelDiagnostics.BufferedCount => _buffer.Count;
+
+    bool IChannelDiagnostics.IsCompleted => _completed;
+
+    int IChannelDiagnostics.HandedCount => _inFlight;
+
+    int? IChannelDiagnostics.Limit => Capacity;
+
+    WaiterList IChannelDiagnostics.Readers => _readers;
+
+    WaiterList IChannelDiagnostics.Writers => _writers;
+
+    private static int ValidCapacity(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        return capacity;
+    }
 }
