@@ -15,6 +15,9 @@ public sealed partial class EventLoop
     private volatile bool _inboxHasItems;
     private bool _sleeping;
     private volatile bool _disposed;
+
+    // Set by Dispose called from another thread while a driver runs: the driver disposes the loop as it exits.
+    private int _disposeRequested;
     private ITimer? _wakeTimer;
 
     // 0 when no driver runs. Written with Interlocked on entry, so two threads cannot both drive.
@@ -155,7 +158,7 @@ public sealed partial class EventLoop
         {
             // Checked after the reset: a cancel or an alarm that signaled before it is seen here, one after it
             // sets the event.
-            if (cancellationToken.IsCancellationRequested || _timersDue)
+            if (cancellationToken.IsCancellationRequested || _timersDue || Volatile.Read(ref _disposeRequested) != 0)
             {
                 return;
             }
@@ -208,7 +211,11 @@ public sealed partial class EventLoop
     private void ExitDriver()
     {
         RestoreSynchronizationContext();
-        Volatile.Write(ref _driverThreadId, 0);
+        Interlocked.Exchange(ref _driverThreadId, 0); // a full fence: pairs with the one in Dispose
+        if (Volatile.Read(ref _disposeRequested) != 0 && Interlocked.Exchange(ref _disposeRequested, 0) != 0)
+        {
+            DisposeCore(); // another thread called Dispose while this driver ran
+        }
     }
 
     /// <summary>Throws unless the calling thread owns the loop.</summary>

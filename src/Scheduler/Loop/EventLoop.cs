@@ -143,6 +143,8 @@ public sealed partial class EventLoop : IDisposable
         {
             AddObserver(new LogScopeObserver(_logger));
         }
+
+        SchedulerMetrics.Register(this); // weakly: the metrics never keep a loop alive (Diagnostics/SchedulerMetrics.cs)
     }
 
     /// <summary>Raised on the loop thread, once per faulted coroutine, when a coroutine faults and nobody observes it.</summary>
@@ -266,13 +268,38 @@ public sealed partial class EventLoop : IDisposable
 
     /// <summary>Releases the loop: runs what is already in the inbox, then disposes every live coroutine.</summary>
     /// <remarks>
-    /// Live coroutines are disposed in spawn order, each stack innermost first, so every <c>finally</c> runs
+    /// <para>Live coroutines are disposed in spawn order, each stack innermost first, so every <c>finally</c> runs
     /// exactly once, on the calling thread, which takes the loop's thread role. Afterwards <see cref="Spawn(IEnumerator, string?)"/>,
     /// <see cref="Post"/> and the drivers throw <see cref="ObjectDisposedException"/>; a post racing Dispose either
-    /// runs or throws, never vanishes. Calling Dispose again does nothing.
+    /// runs or throws, never vanishes. Calling Dispose again does nothing.</para>
+    /// <para>Called from another thread while a driver runs (a host disposing its services while a step is
+    /// stuck), Dispose does not wait and does not throw: it asks the driver to dispose the loop when it returns,
+    /// and returns. <see cref="Run"/> returns at its next round boundary for that; the other drivers finish
+    /// their work first. The <c>finally</c> blocks then run on the driver's thread.</para>
     /// </remarks>
-    /// <exception cref="InvalidOperationException">Called from inside a step, or while another thread runs a driver.</exception>
+    /// <exception cref="InvalidOperationException">Called from inside a step or a callback running on the loop.</exception>
     public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        int driver = Volatile.Read(ref _driverThreadId);
+        if (driver != 0 && driver != Environment.CurrentManagedThreadId)
+        {
+            Interlocked.Exchange(ref _disposeRequested, 1); // a full fence: pairs with the one in ExitDriver
+            SignalWake();
+            if (Volatile.Read(ref _driverThreadId) != 0 || Interlocked.Exchange(ref _disposeRequested, 0) == 0)
+            {
+                return; // the driver is still running, or it left and took the request: it disposes
+            }
+        }
+
+        DisposeCore();
+    }
+
+    private void DisposeCore()
     {
         if (_disposed)
         {

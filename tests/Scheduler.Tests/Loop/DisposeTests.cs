@@ -421,4 +421,52 @@ public class DisposeTests
             throw new AssertionException($"the helper thread threw {fault}");
         }
     }
+
+    [Test]
+    public void Dispose_FromAnotherThreadWhileRunIsInAStuckStep_ReturnsAtOnceAndTheDriverDisposesWhenTheStepEnds()
+    {
+        var trace = new Trace();
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var loop = new EventLoop(new EventLoopOptions { KeepRunningWhenEmpty = true, SlowStepThreshold = Timeout.InfiniteTimeSpan });
+        Coroutine stuck = loop.Spawn(Stuck(), "stuck");
+        int driverThread = 0;
+        var driver = new Thread(() =>
+        {
+            driverThread = Environment.CurrentManagedThreadId;
+            loop.Run();
+        });
+        driver.Start();
+        Assert.That(entered.Wait(s_safetyNet), Is.True);
+
+        loop.Dispose(); // the step still blocks the driver: Dispose asks the driver to dispose, and returns
+
+        Assert.That(trace.ToString(), Is.Empty, "nothing is disposed while the step runs");
+        release.Set();
+        Assert.That(driver.Join(s_safetyNet), Is.True, "Run returns to dispose the loop");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(trace.ToString(), Is.EqualTo($"finally on {driverThread}"));
+            Assert.That(stuck.State, Is.EqualTo(CoroutineState.Canceled));
+            Assert.Throws<ObjectDisposedException>(() => loop.Spawn(Stuck()));
+        });
+
+        IEnumerator Stuck()
+        {
+            try
+            {
+                entered.Set();
+                release.Wait(s_safetyNet); // a step that blocks the loop thread, as a bad routine would
+                while (true)
+                {
+                    yield return null;
+                }
+            }
+            finally
+            {
+                trace.Add($"finally on {Environment.CurrentManagedThreadId}");
+            }
+        }
+    }
 }
