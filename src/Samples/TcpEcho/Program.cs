@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using Scheduler;
 
@@ -11,13 +12,19 @@ namespace Samples.TcpEcho;
 // TcpEcho: a TCP echo server on one loop thread, and many clients on a second loop thread, in one program,
 // on loopback only. The seed's "thousands of network connections without threads": every connection is a
 // coroutine, every accept, connect, receive and send is a wait. `--clients 10000` raises the default 200.
+// `--serve` runs the server alone until Ctrl+C, for a load client in another process (ConnectionLoad).
 // The docs quote the code between the `// <snippet:NAME>` markers verbatim (DocSnippetTests checks them).
 internal static class Program
 {
-    private const string Usage = "usage: TcpEcho [--clients N] [--messages M] [--concurrent C]";
+    private const string Usage = "usage: TcpEcho [--clients N] [--messages M] [--concurrent C] | TcpEcho --serve";
 
     private static int Main(string[] args)
     {
+        if (args is ["--serve"])
+        {
+            return Serve();
+        }
+
         if (!Settings.TryParse(args, out Settings settings, out string? problem))
         {
             Console.Error.WriteLine(problem);
@@ -62,6 +69,32 @@ internal static class Program
         return ok ? 0 : 1;
     }
 
+    /// <summary>
+    /// The server alone, on an ephemeral port, until Ctrl+C or SIGTERM. Run this way the server's process holds only its
+    /// own end of each connection, so 10,000 connections fit under an open-file limit of 20,000
+    /// (tests/Scheduler.Benchmarks/Network/connections.sh runs it with tests/Network/ConnectionLoad).
+    /// </summary>
+    private static int Serve()
+    {
+        EchoServer server = EchoServer.Start(backlog: 4096);
+        using var stop = new ManualResetEventSlim();
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true; // stop cleanly instead of being killed
+            stop.Set();
+        }
+
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        Console.WriteLine($"listening on {server.EndPoint} (one loop thread); Ctrl+C stops");
+        stop.Wait();
+
+        server.StopNow();
+        ServerStats stats = server.Stats;
+        Console.WriteLine($"stopped: at most {stats.Peak} connections open at once, served by {stats.Threads.Count} thread(s); {stats.Served} closed by their clients before the stop; loop: {server.Rounds} rounds, {server.Steps} steps");
+        return 0;
+    }
+
     /// <summary>The server side: one loop, run by a thread of its own, an acceptor coroutine and one coroutine per connection.</summary>
     private sealed class EchoServer
     {
@@ -102,6 +135,14 @@ internal static class Program
             _loop.Dispose();
         }
         // </snippet:TcpEchoServerThread>
+
+        /// <summary>Serve mode's stop: cancels every coroutine, open connections included, then waits for the loop thread.</summary>
+        public void StopNow()
+        {
+            _loop.Post(() => _loop.CancelAll()); // Post is safe from any thread; CancelAll runs on the loop thread
+            _thread!.Join();
+            _loop.Dispose();
+        }
 
         // <snippet:TcpEchoServe>
         private static IEnumerator Serve(LoopSocket listener, ServerStats stats)

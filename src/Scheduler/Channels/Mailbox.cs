@@ -36,17 +36,22 @@ public sealed class Mailbox<T>
 
     /// <summary>Creates an empty mailbox whose receivers run on <paramref name="loop"/>.</summary>
     /// <param name="loop">The loop of the receiving coroutines.</param>
+    /// <param name="name">A name for task dumps and logs (<c>receiving from mailbox 'commands'</c>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="loop"/> is null.</exception>
-    public Mailbox(EventLoop loop)
+    public Mailbox(EventLoop loop, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(loop);
         _loop = loop;
-        _channel = new MessageChannel<T>(loop);
+        Name = name;
+        _channel = new MessageChannel<T>(loop, int.MaxValue, name, "mailbox");
         _deliver = DeliverPending;
     }
 
     /// <summary>Gets the loop of the receiving coroutines.</summary>
     public EventLoop Loop => _loop;
+
+    /// <summary>Gets the name given at creation, or null.</summary>
+    public string? Name { get; }
 
     /// <summary>Gets whether <see cref="Complete"/> has been called: sends are refused from now on.</summary>
     /// <remarks>Safe from any thread. Values sent before may still be waiting to be received.</remarks>

@@ -35,7 +35,7 @@ public sealed class CoroutineLock
 {
     private readonly EventLoop _loop;
     private readonly string? _name;
-    private readonly WaiterList _waiters = new();
+    private readonly WaiterList _waiters;
     private readonly LockWait _wait;
     private readonly LockGrant _grant;
     private readonly OwnerWatch _watch;
@@ -53,6 +53,7 @@ public sealed class CoroutineLock
         ArgumentNullException.ThrowIfNull(loop);
         _loop = loop;
         _name = name;
+        _waiters = new WaiterList(this);
         _wait = new LockWait(this);
         _grant = new LockGrant(this);
         _watch = new OwnerWatch(this);

@@ -28,7 +28,7 @@ public sealed class CoroutineSemaphore
     private readonly EventLoop _loop;
     private readonly string? _name;
     private readonly int _maxCount;
-    private readonly WaiterList _waiters = new();
+    private readonly WaiterList _waiters;
     private readonly SemaphoreWait _wait;
     private readonly PermitGrant _grant;
 
@@ -56,6 +56,7 @@ public sealed class CoroutineSemaphore
         _count = initialCount;
         _maxCount = maxCount;
         _name = name;
+        _waiters = new WaiterList(this);
         _wait = new SemaphoreWait(this);
         _grant = new PermitGrant(this);
     }

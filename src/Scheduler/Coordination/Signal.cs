@@ -46,7 +46,7 @@ public sealed class Signal
     private readonly EventLoop _loop;
     private readonly string? _name;
     private readonly bool _autoReset;
-    private readonly WaiterList _waiters = new();
+    private readonly WaiterList _waiters;
     private readonly SignalWait _wait;
     private readonly AutoResetGrant _grant;
 
@@ -70,6 +70,7 @@ public sealed class Signal
         _autoReset = autoReset;
         _set = initiallySet;
         _name = name;
+        _waiters = new WaiterList(this);
         _wait = new SignalWait(this);
         _grant = new AutoResetGrant(this);
         _setOnLoop = SetOnLoop;

@@ -41,6 +41,9 @@ internal sealed class CoroutineExtras
     /// <summary>The cached wait returned by <see cref="Wait.Settled(Coroutine)"/>.</summary>
     public SettledWait? Settled;
 
+    /// <summary>The task group that spawned this coroutine, or null: its owner is the coroutine's parent in task dumps.</summary>
+    public TaskGroup? Group;
+
     /// <summary>The state of the logging scope each step runs in, when the loop's <c>LogScopes</c> is on.</summary>
     public CoroutineLogScope? LogScope;
 
@@ -52,6 +55,7 @@ internal sealed class CoroutineExtras
     {
         ParkedOn = null;
         LogScope = null;
+        Group = null;
         if (Stack is { Capacity: > RetainedCapacity })
         {
             Stack = null;

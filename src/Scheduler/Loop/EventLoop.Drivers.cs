@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Runtime.ExceptionServices;
-using System.Text;
 
 namespace Scheduler;
 
@@ -126,7 +125,7 @@ public sealed partial class EventLoop
         try
         {
             using CancellationTokenRegistration registration = cancellationToken.Register(static state => ((EventLoop)state!).SignalWake(), this);
-            while (!cancellationToken.IsCancellationRequested)
+            while (!cancellationToken.IsCancellationRequested && Volatile.Read(ref _disposeRequested) == 0)
             {
                 if (RunRound() > 0 || HasWorkForNextRound || TryAutoAdvance())
                 {
@@ -242,7 +241,7 @@ public sealed partial class EventLoop
     partial void DetachWatchdog();
 
     /// <summary>Work that the next round has for certain: queued steps, round waits, posts, timers whose alarm rang. (Predicates are checked by running the round.)</summary>
-    private bool HasWorkForNextRound => _ready.Count > 0 || _roundTimers.Count > 0 || InboxHasItems || _timersDue;
+    internal bool HasWorkForNextRound => _ready.Count > 0 || _roundTimers.Count > 0 || InboxHasItems || _timersDue;
 
     /// <summary>
     /// One round: phases (a), (b), (c) of the design note; with a <paramref name="quietRoundBudget"/>, also the
@@ -283,24 +282,6 @@ public sealed partial class EventLoop
         return RunSteps(steps, quietRoundBudget: 0);
     }
 
-    /// <summary>A listing of the live coroutines, oldest first, for failure messages.</summary>
-    private string DescribeLive()
-    {
-        var live = new List<Coroutine>(_live.Values);
-        live.Sort(static (a, b) => a.Id.CompareTo(b.Id));
-        var text = new StringBuilder();
-        text.Append(live.Count).Append(" live coroutine(s):");
-        foreach (Coroutine coroutine in live.Take(50))
-        {
-            text.AppendLine().Append("  ").Append(coroutine).Append(": ").Append(coroutine.State)
-                .Append(", ").Append(coroutine.Steps).Append(" steps");
-        }
-
-        if (live.Count > 50)
-        {
-            text.AppendLine().Append("  ...");
-        }
-
-        return text.ToString();
-    }
+    /// <summary>The task dump (see <see cref="Dump"/>), cut at 50 tasks, for failure messages.</summary>
+    private string DescribeLive() => SnapshotFormatter.Format(Snapshot(), maxTasks: 50);
 }

@@ -95,6 +95,43 @@ internal sealed class AcceptOperation(LoopSocket owner) : SocketOperation<LoopSo
         SetResult(new LoopSocket(Loop, accepted ?? throw Owner.DisposedError(Verb)));
     }
 
+    /// <summary>
+    /// Takes a connection without waiting (<see cref="LoopSocket.TryAccept"/>): one accepted earlier and not yet
+    /// taken, or one the kernel has queued. Never overtakes a coroutine waiting to accept, and leaves the kernel
+    /// alone while an asynchronous accept is in flight (that accept's connection is taken next time).
+    /// </summary>
+    internal Socket? TryTake()
+    {
+        Owner.CheckAccess(Verb);
+        if (IsBusy)
+        {
+            return null;
+        }
+
+        lock (_accepted)
+        {
+            if (_accepted.TryDequeue(out Socket? kept))
+            {
+                return kept;
+            }
+        }
+
+        if (InFlight)
+        {
+            return null;
+        }
+
+        try
+        {
+            // Poll with a zero timeout only asks whether a connection is queued; Accept then returns at once.
+            return Owner.Socket.Poll(0, SelectMode.SelectRead) ? Owner.Socket.Accept() : null;
+        }
+        catch (SocketException error) when (error.SocketErrorCode is SocketError.WouldBlock or SocketError.ConnectionAborted)
+        {
+            return null; // the peer gave up between the poll and the accept
+        }
+    }
+
     /// <summary>Disposes the connections nobody took. Any thread; called once the listener is disposed.</summary>
     internal void DisposeAccepted()
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 
@@ -181,6 +182,25 @@ public sealed class LoopSocket : IDisposable
     /// <exception cref="InvalidOperationException">Called off the loop thread, or another coroutine is already waiting to accept.</exception>
     /// <exception cref="ObjectDisposedException">The socket has been disposed.</exception>
     public SocketWait<LoopSocket> WaitAccept() => (_accept ??= new AcceptOperation(this)).Prepare();
+
+    /// <summary>Takes an incoming connection that is ready now, without waiting.</summary>
+    /// <remarks>
+    /// For servers under a burst of connects: a coroutine that has just accepted with <see cref="WaitAccept"/>
+    /// drains what else is queued (<c>while (listener.TryAccept(out var more)) { ... }</c>) instead of taking one
+    /// connection per round. Returns false when nothing is queued, while a coroutine waits in
+    /// <see cref="WaitAccept"/> (it is never overtaken), and while an asynchronous accept is in flight.
+    /// </remarks>
+    /// <param name="connection">The connected socket, on the same loop; the caller disposes it.</param>
+    /// <returns>True when a connection was taken.</returns>
+    /// <exception cref="InvalidOperationException">Called off the loop thread.</exception>
+    /// <exception cref="ObjectDisposedException">The socket has been disposed.</exception>
+    /// <exception cref="SocketException">The listener failed.</exception>
+    public bool TryAccept([NotNullWhen(true)] out LoopSocket? connection)
+    {
+        Socket? accepted = (_accept ??= new AcceptOperation(this)).TryTake();
+        connection = accepted is null ? null : new LoopSocket(_loop, accepted);
+        return connection is not null;
+    }
 
     /// <summary>Creates the wait that connects the socket to <paramref name="remoteEndPoint"/>.</summary>
     /// <remarks>

@@ -23,6 +23,12 @@ internal sealed class CompositeWaiter
         _remaining = count;
     }
 
+    /// <summary>The <c>Wait.Any</c> this composite serves, or null for a <c>Wait.All</c> (for diagnostics).</summary>
+    public AnyWait? Any => _any;
+
+    /// <summary>The branches, one per child in the order given; an entry is null when the outcome was decided before that child registered.</summary>
+    public ReadOnlySpan<WaitBranch?> Branches => _branches;
+
     public static void Park(EventLoop loop, IWaiter owner, WaitCondition[] children, AnyWait? any)
     {
         if (children.Length == 0)

@@ -14,6 +14,9 @@ internal sealed class PredicateList
     /// <summary>Predicate waiters currently parked.</summary>
     public int Count => _live;
 
+    /// <summary>The wait parked at <paramref name="slot"/> (a waiter's <see cref="IWaiter.Slot"/>), for diagnostics.</summary>
+    public PredicateWait WaitAt(int slot) => _entries[slot].Wait;
+
     public void Add(PredicateWait wait, IWaiter waiter)
     {
         if (_count == _entries.Length)

@@ -18,6 +18,9 @@ internal sealed class TimerHeap
     /// <summary>The smallest due value; only valid when <see cref="Count"/> &gt; 0.</summary>
     public long MinDue => _entries[0].Due;
 
+    /// <summary>The due value of the entry at <paramref name="slot"/> (a waiter's <see cref="IWaiter.Slot"/>), for diagnostics.</summary>
+    public long DueAt(int slot) => _entries[slot].Due;
+
     public void Add(long due, long sequence, IWaiter waiter)
     {
         if (_count == _entries.Length)

@@ -13,6 +13,15 @@ internal sealed class WaiterList
     private int _tail;
     private int _live;
 
+    /// <summary>Creates a list; <paramref name="owner"/> is the primitive whose waiters it holds, named in task dumps.</summary>
+    public WaiterList(object? owner = null) => Owner = owner;
+
+    /// <summary>
+    /// The signal, semaphore, lock, channel or task group whose waiters this list holds, for diagnostics
+    /// (<c>EventLoop.DescribeWait</c>); null for the pooled joiner lists of coroutines.
+    /// </summary>
+    public object? Owner { get; }
+
     public int Count => _live;
 
     public int Capacity => _items.Length;

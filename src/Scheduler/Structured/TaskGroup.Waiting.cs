@@ -76,7 +76,7 @@ public sealed partial class TaskGroup
             return;
         }
 
-        (_waiters ??= new WaiterList()).Add(waiter);
+        (_waiters ??= new WaiterList(this)).Add(waiter);
         if (_liveCount == 0)
         {
             Finish(); // open with no child running: it completes, and the waiter runs next round

@@ -249,6 +249,7 @@ public sealed partial class TaskGroup
 
         _last = watch;
         _liveCount++;
+        child.LoopExtras.Group = this; // the child's parent in task dumps is this group's owner
         child.Park(_loop, watch);
         if (_state == TaskGroupState.Closing)
         {
