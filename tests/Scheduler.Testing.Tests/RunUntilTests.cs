@@ -66,7 +66,7 @@ public class RunUntilTests
             Assert.That(error!.Message, Does.StartWith(
                 "RunUntilIdle: the budget of 10 step(s) ran out before the loop became idle (10 step(s) run)."));
             Assert.That(error.Message, Does.Contain("Loop test: round 9, 10 step(s), virtual time +00:00:00, FIFO order."));
-            Assert.That(error.Message, Does.Contain("Task dump:\n").And.Contain("#1 'spinner'").And.Contain("#2 'parked'"));
+            Assert.That(error.Message, Does.Contain("Task dump:\n").And.Contain("coroutine 'spinner' (#1)").And.Contain("coroutine 'parked' (#2)"));
             Assert.That(error.Message, Does.EndWith("Last trace lines:\n" +
                 "1 spinner: yield\n1 parked: wait Wait.Forever\n2 spinner: yield\n3 spinner: yield\n4 spinner: yield\n" +
                 "5 spinner: yield\n6 spinner: yield\n7 spinner: yield\n8 spinner: yield\n9 spinner: yield"));
@@ -172,7 +172,7 @@ public class RunUntilTests
             Assert.That(test.Loop.StepCount, Is.EqualTo(3));
             Assert.That(error!.Message, Does.StartWith(
                 "RunUntil: the budget of 3 step(s) ran out before the condition held (3 step(s) run)."));
-            Assert.That(error.Message, Does.Contain("#1 'spinner'"));
+            Assert.That(error.Message, Does.Contain("coroutine 'spinner' (#1)"));
         });
     }
 
@@ -190,7 +190,7 @@ public class RunUntilTests
                 "RunUntil: the loop is idle after 1 step(s) and the condition still does not hold. Nothing is ready and " +
                 "nothing is due: move the clock (Advance, AdvanceToNextTimer, RunFor), turn on AutoAdvance, or see below " +
                 "what the tasks wait for."));
-            Assert.That(error.Message, Does.Contain("#1 'sleeper'"));
+            Assert.That(error.Message, Does.Contain("coroutine 'sleeper' (#1)"));
             Assert.That(error.Message, Does.EndWith("Last trace lines:\n1 sleeper: wait Wait.For(01:00:00)"));
         });
     }

@@ -178,7 +178,7 @@ public class TestKitExamples
 
         var failure = Assert.Throws<LoopTestException>(() => test.RunUntilIdle(maxSteps: 50));
 
-        Assert.That(failure!.Message, Does.Contain("#1 'poller': ready; 50 steps"));
+        Assert.That(failure!.Message, Does.Contain("coroutine 'poller' (#1): ready; 50 steps"));
     }
 
     private static IEnumerator PollUntil(Func<bool> condition)
