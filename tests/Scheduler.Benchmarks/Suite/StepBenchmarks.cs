@@ -1,5 +1,7 @@
 using System.Collections;
 using BenchmarkDotNet.Attributes;
+using Scheduler.Benchmarks.Cases;
+using Scheduler.Benchmarks.Harness;
 
 namespace Scheduler.Benchmarks.Suite;
 
@@ -24,13 +26,17 @@ public class StepBenchmarks : IDisposable
     private EventLoop? _loop;
     private Queue<IEnumerator>? _queue;
 
-    [Params(1, 1_000, 100_000)]
+    [Params(1, 1_000, 100_000, 1_000_000)]
     public int Tasks { get; set; }
 
     private int YieldsPerTask => (Steps / Tasks) - 1;
 
     [GlobalSetup]
-    public void CreateLoop() => _loop = new EventLoop(new VirtualClock());
+    public void CreateLoop()
+    {
+        TierUp.Run(Catalog.Find("step-1")!.Miniatures()); // tier 1 for the drivers first: one invocation per iteration calls them too rarely
+        _loop = new EventLoop(new VirtualClock());
+    }
 
     [IterationSetup(Target = nameof(Floor))]
     public void SetUpFloor()

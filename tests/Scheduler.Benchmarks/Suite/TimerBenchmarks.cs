@@ -1,5 +1,7 @@
 using System.Collections;
 using BenchmarkDotNet.Attributes;
+using Scheduler.Benchmarks.Cases;
+using Scheduler.Benchmarks.Harness;
 
 namespace Scheduler.Benchmarks.Suite;
 
@@ -31,6 +33,7 @@ public class TimerBenchmarks : IDisposable
     [GlobalSetup]
     public void CreateLoop()
     {
+        TierUp.Run([.. Catalog.Find("step-1")!.Miniatures(), .. Catalog.Find("timer-1000")!.Miniatures()]); // tier 1 for the drivers first: one invocation per iteration calls them too rarely
         _loop = new EventLoop(new VirtualClock { AutoAdvance = true });
         Spawn(Sleeper, yields: 2);
         _loop.RunUntilIdle();
