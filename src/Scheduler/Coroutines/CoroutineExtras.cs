@@ -1,9 +1,9 @@
 namespace Scheduler;
 
 /// <summary>
-/// The parts of a coroutine that most coroutines never need: a name, parent frames, joiners, what a non-timer
-/// wait parks on, the outcome. Keeping them out of <see cref="Coroutine"/> keeps a plain task at 64 bytes,
-/// which is what a million sleeping tasks pay. The loop rents them from a pool on first use and takes them
+/// The parts of a coroutine that most coroutines never need: a name, parent frames, joiners, the outcome.
+/// Keeping them out of <see cref="Coroutine"/> keeps a plain task at 80 bytes, which is what a million
+/// sleeping tasks pay. The loop rents them from a pool on first use and takes them
 /// back when a coroutine ends with nothing a caller can still read here, so joins and delegation allocate
 /// nothing in steady state.
 /// </summary>
@@ -25,9 +25,6 @@ internal sealed class CoroutineExtras
     /// group watching its owner): woken before the joiners, and never counted as observing a fault.
     /// </summary>
     public WaiterList? Watchers;
-
-    /// <summary>The <see cref="WaiterList"/> or <see cref="CompositeWaiter"/> the coroutine is parked on.</summary>
-    public object? ParkedOn;
 
     /// <summary>The value the root routine returned, or null.</summary>
     public ReturnValue? Returned;
@@ -53,7 +50,6 @@ internal sealed class CoroutineExtras
     /// <summary>Clears the extras for reuse by another coroutine, keeping a small frame stack.</summary>
     public void Reset()
     {
-        ParkedOn = null;
         LogScope = null;
         Group = null;
         if (Stack is { Capacity: > RetainedCapacity })

@@ -270,9 +270,9 @@ public sealed partial class EventLoop
         {
             coroutine._frame = null;
             sinkOfTop = null;
-            if (_live.TryGetValue(top, out Coroutine? owner) && ReferenceEquals(owner, coroutine))
+            if (_live.Remove(top, out Coroutine? owner) && !ReferenceEquals(owner, coroutine))
             {
-                _live.Remove(top);
+                _live.Add(top, owner); // not ours (defensive: a root is registered to its own coroutine only)
             }
         }
 

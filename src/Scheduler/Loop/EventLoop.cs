@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -412,38 +413,35 @@ public sealed partial class EventLoop : IDisposable
     }
 
     /// <summary>Registers a new coroutine and queues its first step.</summary>
+    /// <remarks>One hash operation on the registry: the lookup that refuses an iterator already running is the insert.</remarks>
     private void Start(Coroutine coroutine, bool throwOnError)
     {
         IEnumerator routine = coroutine._frame!;
-        if (FindRunning(routine) is { } owner)
+        ref Coroutine? registered = ref CollectionsMarshal.GetValueRefOrAddDefault(_live, routine, out bool running);
+        if (!running && (_delegated.Count == 0 || !_delegated.Contains(routine)))
         {
-            var error = new InvalidOperationException(
-                $"Cannot start {coroutine}: its routine {DescribeRoutine(routine)} is already running in {owner}. " +
-                "An iterator can run in one place only; call the iterator method again for a fresh one.");
-            if (throwOnError)
-            {
-                throw error;
-            }
-
-            // Spawned from another thread: the caller is gone, so the error becomes the coroutine's fault.
-            coroutine._frame = null;
-            End(coroutine, CoroutineState.Faulted, error, routine);
+            registered = coroutine;
+            coroutine._spawnedAt = _clock.GetTimestamp();
+            _ready.Enqueue(coroutine);
             return;
         }
 
-        _live.Add(routine, coroutine);
-        coroutine._spawnedAt = _clock.GetTimestamp();
-        _ready.Enqueue(coroutine);
-    }
-
-    /// <summary>The coroutine running <paramref name="routine"/>, as its root or a delegated frame, or null.</summary>
-    private string? FindRunning(IEnumerator routine)
-    {
-        if (_live.TryGetValue(routine, out Coroutine? owner))
+        string owner = running ? registered!.ToString() : "another coroutine (as a delegated routine)";
+        if (!running)
         {
-            return owner.ToString();
+            _live.Remove(routine); // undo the insert: the iterator runs as a delegated frame elsewhere
         }
 
-        return _delegated.Contains(routine) ? "another coroutine (as a delegated routine)" : null;
+        var error = new InvalidOperationException(
+            $"Cannot start {coroutine}: its routine {DescribeRoutine(routine)} is already running in {owner}. " +
+            "An iterator can run in one place only; call the iterator method again for a fresh one.");
+        if (throwOnError)
+        {
+            throw error;
+        }
+
+        // Spawned from another thread: the caller is gone, so the error becomes the coroutine's fault.
+        coroutine._frame = null;
+        End(coroutine, CoroutineState.Faulted, error, routine);
     }
 }
