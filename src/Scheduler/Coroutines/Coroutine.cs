@@ -39,12 +39,16 @@ public partial class Coroutine : WaitCondition, IWaiter
     internal readonly EventLoop _loop;
     internal CoroutineExtras? _extras;
 
-    /// <summary>The <see cref="WaiterList"/> or <see cref="CompositeWaiter"/> the coroutine is parked on, or null.</summary>
+    /// <summary>
+    /// While the coroutine waits, the <see cref="WaiterList"/> or <see cref="CompositeWaiter"/> it is parked on;
+    /// once a wait has woken it with a grant (<see cref="CoroutineFlags.HoldsGrant"/>), that grant, until its next
+    /// turn takes it. A coroutine is never both parked and holding a grant, so one field serves both.
+    /// </summary>
     /// <remarks>
     /// A field rather than part of the extras: every task parked on a signal, a channel or a join needs it, and
     /// 8 bytes here cost less than renting the extras (about 100 bytes) and reaching through them on every hand-off.
     /// </remarks>
-    private object? _parkedOn;
+    private object? _parkedOnOrGrant;
     private readonly long _id;
     internal long _steps;
 
@@ -123,8 +127,8 @@ public partial class Coroutine : WaitCondition, IWaiter
 
     object? IWaiter.ParkedOn
     {
-        get => _parkedOn;
-        set => _parkedOn = value;
+        get => (_flags & CoroutineFlags.HoldsGrant) == 0 ? _parkedOnOrGrant : null;
+        set => _parkedOnOrGrant = value;
     }
 
     /// <summary>Requests cancellation: the coroutine's stack is disposed, innermost first, and it ends canceled.</summary>
@@ -209,7 +213,7 @@ public partial class Coroutine : WaitCondition, IWaiter
         bool inherits = (_flags & CoroutineFlags.SettledJoin) == 0;
         _flags &= ~CoroutineFlags.SettledJoin;
         _parkKind = ParkKind.None;
-        _parkedOn = null;
+        _parkedOnOrGrant = null;
 
         if (error is not null)
         {
@@ -232,8 +236,17 @@ public partial class Coroutine : WaitCondition, IWaiter
 
     void IWaiter.WakeWithGrant(EventLoop loop, IPendingGrant grant)
     {
-        LoopExtras.Grant = grant;
+        ((IWaiter)this).Wake(loop, null, null); // unparked now: the field is free for the grant
+        _parkedOnOrGrant = grant;
         _flags |= CoroutineFlags.HoldsGrant;
-        ((IWaiter)this).Wake(loop, null, null);
+    }
+
+    /// <summary>Takes the grant the coroutine holds (<see cref="CoroutineFlags.HoldsGrant"/> must be set). Loop thread only.</summary>
+    internal IPendingGrant TakeGrant()
+    {
+        var grant = (IPendingGrant)_parkedOnOrGrant!;
+        _parkedOnOrGrant = null;
+        _flags &= ~CoroutineFlags.HoldsGrant;
+        return grant;
     }
 }

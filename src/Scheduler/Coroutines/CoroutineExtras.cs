@@ -32,9 +32,6 @@ internal sealed class CoroutineExtras
     /// <summary>The fault (or, with <see cref="CoroutineFlags.PendingFault"/>, the fault to end with).</summary>
     public Exception? Exception;
 
-    /// <summary>A grant handed over by the wait that woke the coroutine, until its next turn (see <see cref="IPendingGrant"/>).</summary>
-    public IPendingGrant? Grant;
-
     /// <summary>The cached wait returned by <see cref="Wait.Settled(Coroutine)"/>.</summary>
     public SettledWait? Settled;
 
@@ -45,7 +42,7 @@ internal sealed class CoroutineExtras
     public CoroutineLogScope? LogScope;
 
     /// <summary>Whether nothing here can be read through the ended coroutine's public members any more.</summary>
-    public bool IsRecyclable => Name is null && Returned is null && Exception is null && Settled is null && Grant is null;
+    public bool IsRecyclable => Name is null && Returned is null && Exception is null && Settled is null;
 
     /// <summary>Clears the extras for reuse by another coroutine, keeping a small frame stack.</summary>
     public void Reset()

@@ -172,10 +172,7 @@ public sealed partial class EventLoop
 
         if ((coroutine._flags & CoroutineFlags.HoldsGrant) != 0)
         {
-            coroutine._flags &= ~CoroutineFlags.HoldsGrant;
-            IPendingGrant grant = coroutine._extras!.Grant!;
-            coroutine._extras.Grant = null;
-            grant.Accept(coroutine);
+            coroutine.TakeGrant().Accept(coroutine);
         }
 
         return false;
@@ -362,9 +359,7 @@ public sealed partial class EventLoop
         if ((coroutine._flags & CoroutineFlags.HoldsGrant) != 0)
         {
             // Woken with a permit or an item it never got to take: pass it on, so no wake-up is lost.
-            IPendingGrant grant = coroutine._extras!.Grant!;
-            coroutine._extras.Grant = null;
-            grant.Decline(this, coroutine);
+            coroutine.TakeGrant().Decline(this, coroutine);
         }
 
         if (state == CoroutineState.Faulted)
