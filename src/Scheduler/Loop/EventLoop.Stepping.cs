@@ -44,9 +44,9 @@ public sealed partial class EventLoop
                     }
 
                     total += steps;
-                    if (total >= quietRoundBudget || !IsNextRoundQuiet)
+                    if (total >= quietRoundBudget || !IsNextRoundQuiet || !default(THooks).Fits(this))
                     {
-                        return total;
+                        return total; // (an observer added or removed during the round takes effect in the next)
                     }
 
                     _tickCount++; // the next round begins: its phases (a) and (b) have nothing to do
@@ -77,6 +77,9 @@ public sealed partial class EventLoop
 
     private interface IStepHooks
     {
+        /// <summary>Whether this path still fits the loop's observers (checked once per round).</summary>
+        bool Fits(EventLoop loop);
+
         void Before(EventLoop loop, Coroutine coroutine);
 
         void After(EventLoop loop, Coroutine coroutine);
@@ -84,6 +87,8 @@ public sealed partial class EventLoop
 
     private readonly struct Unobserved : IStepHooks
     {
+        public bool Fits(EventLoop loop) => loop._observers.Length == 0;
+
         public void Before(EventLoop loop, Coroutine coroutine)
         {
         }
@@ -95,6 +100,8 @@ public sealed partial class EventLoop
 
     private readonly struct Observed : IStepHooks
     {
+        public bool Fits(EventLoop loop) => loop._observers.Length != 0;
+
         public void Before(EventLoop loop, Coroutine coroutine)
         {
             foreach (StepObserver observer in loop._observers)

@@ -93,6 +93,26 @@ public class LoopHookTests
     }
 
     [Test]
+    public void AddObserver_FromInsideAStepOfABusyLoop_ObservesFromTheNextRound()
+    {
+        var trace = new Trace();
+        using var loop = new EventLoop(new VirtualClock());
+        loop.Spawn(AddsAnObserverThenYields(), "t");
+
+        loop.RunUntilIdle(); // one task yielding: the loop would run its rounds back to back in one batch
+
+        Assert.That(trace.ToString(), Is.EqualTo("added obs<t obs>Ready obs<t obs>Completed"));
+
+        IEnumerator AddsAnObserverThenYields()
+        {
+            loop.AddObserver(new RecordingObserver(trace, "obs"));
+            trace.Add("added");
+            yield return null;
+            yield return null;
+        }
+    }
+
+    [Test]
     public void RemoveObserver_StopsItsCalls_OthersKeepRunning()
     {
         var trace = new Trace();
