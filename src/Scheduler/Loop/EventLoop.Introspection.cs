@@ -158,13 +158,6 @@ public sealed partial class EventLoop
         return null;
     }
 
-    private List<Coroutine> LiveInSpawnOrder()
-    {
-        var live = new List<Coroutine>(_live.Values);
-        live.Sort(static (a, b) => a.Id.CompareTo(b.Id));
-        return live;
-    }
-
     private List<IChannelDiagnostics> LiveChannels()
     {
         var channels = new List<IChannelDiagnostics>();

@@ -312,9 +312,7 @@ public sealed partial class EventLoop : IDisposable
         {
             CloseInbox();
             RunInbox();
-            var live = new List<Coroutine>(_live.Values);
-            live.Sort(static (a, b) => a.Id.CompareTo(b.Id));
-            foreach (Coroutine coroutine in live)
+            foreach (Coroutine coroutine in LiveInSpawnOrder())
             {
                 if (!coroutine.IsEnded)
                 {
@@ -359,10 +357,8 @@ public sealed partial class EventLoop : IDisposable
             return 0;
         }
 
-        var live = new List<Coroutine>(_live.Values);
-        live.Sort(static (a, b) => a.Id.CompareTo(b.Id));
         int canceled = 0;
-        foreach (Coroutine coroutine in live)
+        foreach (Coroutine coroutine in LiveInSpawnOrder())
         {
             canceled += coroutine.Cancel() ? 1 : 0;
         }
@@ -372,6 +368,14 @@ public sealed partial class EventLoop : IDisposable
 
     /// <summary>Reports, once every coroutine is disposed, what the loop still held (items buffered in channels).</summary>
     partial void ReportLeftovers();
+
+    /// <summary>A copy of the live coroutines, oldest first: safe to walk while they end.</summary>
+    private List<Coroutine> LiveInSpawnOrder()
+    {
+        var live = new List<Coroutine>(_live.Values);
+        live.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+        return live;
+    }
 
     /// <summary>Registers a step observer; the first registered is outermost. Loop thread only.</summary>
     internal void AddObserver(StepObserver observer) => _observers = [.. _observers, observer];
